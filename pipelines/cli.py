@@ -1,0 +1,209 @@
+"""`paved`: the one entry point (contract §2).
+
+Exit status: 0 success, 2 bad input (a file, a flag, a query), 1 failure. Every error is one
+sentence plus what to do; tracebacks are for `--debug`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from pipelines.config import ConfigError
+from pipelines.inbox import InboxError
+from pipelines.paths import Home, home
+
+EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class BadInput(ValueError):
+    """Something the user gave us is wrong; exit 2."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--home", help="PAVED_HOME: warehouse, published copy, reports, state")
+    common.add_argument("--debug", action="store_true", help="show tracebacks")
+    parser = argparse.ArgumentParser(
+        prog="paved", description="Developer-experience analytics for platform teams."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = sub.add_parser("demo", parents=[common], help="generate the demo org, run, serve")
+    demo.add_argument("--no-serve", action="store_true", help="stop after printing the figures")
+    demo.add_argument("--engineers", type=int, default=200)
+    demo.add_argument("--weeks", type=int, default=52)
+    demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--port", type=int, default=8501)
+
+    run = sub.add_parser("run", parents=[common], help="run the whole pipeline once")
+    run.add_argument("--inbox", action="append", default=[], type=Path,
+                     help="folder of canonical batch files (repeatable)")
+    run.add_argument("--config", type=Path, help="paved.toml (default: <home>/paved.toml)")
+
+    sql = sub.add_parser("sql", parents=[common], help="one read-only query on the warehouse")
+    sql.add_argument("query", nargs="?", default="-", help="SQL, or - to read stdin")
+    sql.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    sql.add_argument("--output", type=Path, help="write the result to this file")
+    sql.add_argument("--max-rows", type=int, default=100_000)
+    sql.add_argument("--timeout", type=float, default=30.0, help="seconds before the query stops")
+
+    dash = sub.add_parser("dashboard", parents=[common], help="serve the dashboard")
+    dash.add_argument("--port", type=int, default=8501)
+    dash.add_argument("--host", default="127.0.0.1")
+
+    dev = sub.add_parser("dev", parents=[common], help="open the Dagster UI on the definitions")
+    dev.add_argument("--port", type=int, default=3000)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        target = home(args.home)
+        handler = {
+            "demo": cmd_demo, "run": cmd_run, "sql": cmd_sql,
+            "dashboard": cmd_dashboard, "dev": cmd_dev,
+        }[args.command]
+        return handler(args, target)
+    except (BadInput, InboxError, ConfigError) as exc:
+        if args.debug:
+            raise
+        print(f"paved: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("paved: interrupted", file=sys.stderr)
+        return EXIT_FAILURE
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: one sentence, exit 1
+        if args.debug:
+            raise
+        from pipelines.query import QueryRefused
+        from pipelines.runner import PipelineError
+
+        if isinstance(exc, QueryRefused):
+            print(f"paved sql: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        if isinstance(exc, PipelineError):
+            print(f"paved: the run failed, the published warehouse is unchanged: {exc}",
+                  file=sys.stderr)
+            return EXIT_FAILURE
+        print(f"paved: {type(exc).__name__}: {exc} (rerun with --debug for details)",
+              file=sys.stderr)
+        return EXIT_FAILURE
+
+
+def _run(target: Home, inboxes: list[Path], config: Path | None) -> int:
+    from pipelines.headlines import headline_lines
+    from pipelines.runner import run_pipeline
+
+    for folder in inboxes:
+        if not folder.is_dir():
+            raise BadInput(f"inbox {folder} is not a folder: pass a folder of canonical files")
+    if config is not None and not config.is_file():
+        raise BadInput(f"configuration file {config} does not exist")
+    print(f"paved: running the pipeline into {target.root}")
+    summary = run_pipeline(target, inboxes, config, progress=print)
+    print(f"paved: done in {summary.seconds:.1f}s; published {target.published}")
+    if summary.quarantined:
+        print(f"paved: {summary.quarantined} record(s) quarantined: "
+              "paved sql \"select entity, reason, origin from core.quarantine\"")
+    for failed in summary.failed_checks:
+        print(f"paved: check failed: {failed}")
+    for line in headline_lines(target.published):
+        print(line)
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace, target: Home) -> int:
+    return _run(target, [p.resolve() for p in args.inbox], args.config)
+
+
+def cmd_demo(args: argparse.Namespace, target: Home) -> int:
+    from pipelines.demo import DemoSpec, generate, write_batch
+
+    if args.engineers < 10 or args.weeks < 4:
+        raise BadInput("the demo needs at least 10 engineers and 4 weeks")
+    started = time.perf_counter()
+    inbox = target.demo_inbox
+    if inbox.exists():
+        shutil.rmtree(inbox)
+    frames = generate(DemoSpec(engineers=args.engineers, weeks=args.weeks, seed=args.seed))
+    counts = write_batch(frames, inbox)
+    took = time.perf_counter() - started
+    print(f"paved demo: generated {sum(counts.values()):,} records "
+          f"({args.engineers} engineers, {args.weeks} weeks) in {took:.1f}s")
+    code = _run(target, [inbox], None)
+    if code != EXIT_OK or args.no_serve:
+        return code
+    return _serve(target, args.port, "127.0.0.1")
+
+
+def _serve(target: Home, port: int, host: str) -> int:
+    from dashboards.serve import serve
+
+    print(f"paved: dashboard on http://{host}:{port}  (Ctrl+C to stop)")
+    return serve(target.root, port=port, host=host)
+
+
+def cmd_dashboard(args: argparse.Namespace, target: Home) -> int:
+    return _serve(target, args.port, args.host)
+
+
+def cmd_dev(args: argparse.Namespace, target: Home) -> int:
+    from pipelines.runner import _instance
+
+    target.ensure()
+    _instance(target).dispose()  # writes dagster.yaml (telemetry off) on first use
+    env = {**os.environ, "DAGSTER_HOME": str(target.dagster_home), "PAVED_HOME": str(target.root)}
+    command = [sys.executable, "-m", "dagster", "dev", "-m", "pipelines.definitions",
+               "-h", "127.0.0.1", "-p", str(args.port)]
+    return subprocess.call(command, env=env)
+
+
+def cmd_sql(args: argparse.Namespace, target: Home) -> int:
+    from pipelines.query import run_query
+
+    query = sys.stdin.read() if args.query == "-" else args.query
+    result = run_query(target.published, query, max_rows=args.max_rows, timeout_s=args.timeout)
+    text = _format(result.columns, result.rows, args.format)
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    if result.truncated:
+        print(f"paved sql: showing the first {args.max_rows:,} rows; raise --max-rows for more",
+              file=sys.stderr)
+    return EXIT_OK
+
+
+def _format(columns: list[str], rows: list[tuple], fmt: str) -> str:
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows(["" if v is None else v for v in row] for row in rows)
+        return buffer.getvalue()
+    if fmt == "json":
+        records = [dict(zip(columns, row, strict=True)) for row in rows]
+        return json.dumps(records, default=str, indent=1) + "\n"
+    cells = [[str(c) for c in columns]] + [
+        ["NULL" if v is None else str(v) for v in row] for row in rows
+    ]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(columns))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    lines.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

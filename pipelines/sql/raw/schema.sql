@@ -1,0 +1,21 @@
+-- The raw layer: one envelope per record as received. Append-only.
+CREATE SCHEMA IF NOT EXISTS raw;
+CREATE SCHEMA IF NOT EXISTS meta;
+CREATE SEQUENCE IF NOT EXISTS raw.record_seq;
+CREATE TABLE IF NOT EXISTS raw.records (
+    seq BIGINT NOT NULL,          -- arrival order; the latest version of a key wins in core
+    batch_id VARCHAR NOT NULL,    -- the load that first received this envelope
+    source VARCHAR NOT NULL,      -- 'inbox' or a configured source name
+    entity VARCHAR NOT NULL,      -- canonical entity, or an unknown name kept as received
+    record_key VARCHAR,           -- natural key from the contract; NULL when missing or unknown
+    payload JSON NOT NULL,        -- the record as received
+    payload_hash VARCHAR NOT NULL,
+    origin VARCHAR,               -- file and line, or request, it came from
+    fetched_at TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta.batches (
+    batch_id VARCHAR PRIMARY KEY,
+    started_at TIMESTAMP NOT NULL,
+    kind VARCHAR NOT NULL,        -- 'inbox' or 'source'
+    detail JSON
+);

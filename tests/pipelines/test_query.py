@@ -1,0 +1,70 @@
+"""`paved sql`'s sandbox: reads the warehouse, refuses everything else with a reason."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.query import QueryRefused, run_query
+
+
+@pytest.fixture
+def published(tmp_path: Path) -> Path:
+    path = tmp_path / "paved.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE SCHEMA marts")
+    con.execute("CREATE TABLE marts.deployments AS SELECT range AS id FROM range(10)")
+    con.close()
+    return path
+
+
+def test_a_select_returns_columns_and_rows(published):
+    result = run_query(published, "select count(*) as n from marts.deployments")
+    assert (result.columns, result.rows) == (["n"], [(10,)])
+
+
+def test_rows_are_capped(published):
+    result = run_query(published, "select * from marts.deployments", max_rows=3)
+    assert len(result.rows) == 3 and result.truncated
+
+
+@pytest.mark.parametrize(
+    ("sql", "says"),
+    [
+        ("select * from read_csv('/etc/passwd')", "not allowed"),
+        ("select * from read_text('/etc/passwd')", "not allowed"),
+        ("select * from glob('/etc/*')", "not allowed"),
+        ("select * from '/etc/passwd'", "not allowed"),
+        ("copy marts.deployments to '/tmp/x.csv'", "COPY statements are not allowed"),
+        ("attach '/tmp/other.duckdb'", "ATTACH statements are not allowed"),
+        ("install httpfs", "statements are not allowed"),
+        ("load httpfs", "statements are not allowed"),
+        ("set memory_limit='10GB'", "SET statements are not allowed"),
+        ("pragma enable_profiling", "settings cannot be changed"),
+        ("drop table marts.deployments", "DROP statements are not allowed"),
+        ("create table x as select 1", "CREATE statements are not allowed"),
+        ("select 1; select 2", "one statement at a time"),
+        ("selec 1", "syntax error"),
+    ],
+)
+def test_anything_but_reading_the_warehouse_is_refused_with_a_reason(published, sql, says):
+    with pytest.raises(QueryRefused, match=says):
+        run_query(published, sql)
+    assert run_query(published, "select count(*) from marts.deployments").rows == [(10,)]
+
+
+def test_an_unknown_table_suggests_the_closest_names(published):
+    with pytest.raises(QueryRefused, match=r"did you mean marts\.deployments"):
+        run_query(published, "select * from marts.deployment")
+
+
+def test_a_long_query_is_stopped_by_the_time_limit(published):
+    with pytest.raises(QueryRefused, match="was stopped"):
+        run_query(published, "select count(*) from range(1000000000000) a", timeout_s=0.5)
+
+
+def test_a_missing_published_copy_says_how_to_make_one(tmp_path):
+    with pytest.raises(QueryRefused, match="paved demo"):
+        run_query(tmp_path / "none.duckdb", "select 1")
