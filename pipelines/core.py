@@ -98,6 +98,32 @@ def typed_select(entity: Entity) -> str:
     )
 
 
+def column_comment(f: Field) -> str:
+    """The column's documentation: what it holds, its rules; shown by DESCRIBE and the docs."""
+    parts = [f.doc] if f.doc else []
+    if f.type == "timestamp":
+        parts.append("UTC")
+    if f.required:
+        parts.append("required")
+    if f.allowed:
+        parts.append("one of " + ", ".join(f.allowed))
+    if f.default is not None:
+        parts.append(f"default {f.default}")
+    return "; ".join(parts) or f.name.replace("_", " ")
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _comment(con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
+    """COMMENT takes no bound parameters; the text comes from the contract constants only."""
+    key = ", ".join(entity.key)
+    con.execute(f"COMMENT ON TABLE core.{entity.name} IS {_quote(f'{entity.doc} Key: {key}.')}")
+    for f in entity.fields:
+        con.execute(f"COMMENT ON COLUMN core.{entity.name}.{f.name} IS {_quote(column_comment(f))}")
+
+
 @dataclass(frozen=True)
 class CoreReport:
     rows: dict[str, int]
@@ -131,6 +157,9 @@ def build_core(con: duckdb.DuckDBPyConnection) -> CoreReport:
     run_sql_file(con, "core/schema.sql")
     rows = {e.name: build_entity(con, e) for e in ENTITIES}
     run_sql_file(con, "core/identity.sql")
+    for entity in ENTITIES:  # after identity.sql, which rebuilds commits and pull_requests
+        _comment(con, entity)
+    run_sql_file(con, "core/comments.sql")
     rows["engineer_aliases"] = con.execute("SELECT count(*) FROM core.engineer_aliases").fetchone()[0]
     by_entity = dict(
         con.execute("SELECT entity, count(*) FROM core.quarantine GROUP BY ALL ORDER BY 1").fetchall()
