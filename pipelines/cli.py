@@ -46,13 +46,18 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--port", type=int, default=8501)
 
     run = sub.add_parser("run", parents=[common], help="run the whole pipeline once")
-    run.add_argument("--inbox", action="append", default=[], type=Path,
-                     help="folder of canonical batch files (repeatable)")
+    run.add_argument(
+        "--inbox",
+        action="append",
+        default=[],
+        type=Path,
+        help="folder of canonical batch files (repeatable)",
+    )
     run.add_argument("--config", type=Path, help="paved.toml (default: <home>/paved.toml)")
 
     sql = sub.add_parser("sql", parents=[common], help="one read-only query on the warehouse")
-    sql.add_argument("query", nargs="?", default="-", help="SQL, or - to read stdin")
-    sql.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    sql.add_argument("query", nargs="?", help="SQL; - reads stdin; none on a terminal: a prompt")
+    sql.add_argument("--format", choices=["table", "csv", "json", "parquet"], default="table")
     sql.add_argument("--output", type=Path, help="write the result to this file")
     sql.add_argument("--max-rows", type=int, default=100_000)
     sql.add_argument("--timeout", type=float, default=30.0, help="seconds before the query stops")
@@ -71,8 +76,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         target = home(args.home)
         handler = {
-            "demo": cmd_demo, "run": cmd_run, "sql": cmd_sql,
-            "dashboard": cmd_dashboard, "dev": cmd_dev,
+            "demo": cmd_demo,
+            "run": cmd_run,
+            "sql": cmd_sql,
+            "dashboard": cmd_dashboard,
+            "dev": cmd_dev,
         }[args.command]
         return handler(args, target)
     except (BadInput, InboxError, ConfigError) as exc:
@@ -93,11 +101,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"paved sql: {exc}", file=sys.stderr)
             return EXIT_BAD_INPUT
         if isinstance(exc, PipelineError):
-            print(f"paved: the run failed, the published warehouse is unchanged: {exc}",
-                  file=sys.stderr)
+            print(
+                f"paved: the run failed, the published warehouse is unchanged: {exc}",
+                file=sys.stderr,
+            )
             return EXIT_FAILURE
-        print(f"paved: {type(exc).__name__}: {exc} (rerun with --debug for details)",
-              file=sys.stderr)
+        print(
+            f"paved: {type(exc).__name__}: {exc} (rerun with --debug for details)", file=sys.stderr
+        )
         return EXIT_FAILURE
 
 
@@ -114,8 +125,10 @@ def _run(target: Home, inboxes: list[Path], config: Path | None) -> int:
     summary = run_pipeline(target, inboxes, config, progress=print)
     print(f"paved: done in {summary.seconds:.1f}s; published {target.published}")
     if summary.quarantined:
-        print(f"paved: {summary.quarantined} record(s) quarantined: "
-              "paved sql \"select entity, reason, origin from core.quarantine\"")
+        print(
+            f"paved: {summary.quarantined} record(s) quarantined: "
+            'paved sql "select entity, reason, origin from core.quarantine"'
+        )
     for failed in summary.failed_checks:
         print(f"paved: check failed: {failed}")
     for line in headline_lines(target.published):
@@ -139,8 +152,10 @@ def cmd_demo(args: argparse.Namespace, target: Home) -> int:
     frames = generate(DemoSpec(engineers=args.engineers, weeks=args.weeks, seed=args.seed))
     counts = write_batch(frames, inbox)
     took = time.perf_counter() - started
-    print(f"paved demo: generated {sum(counts.values()):,} records "
-          f"({args.engineers} engineers, {args.weeks} weeks) in {took:.1f}s")
+    print(
+        f"paved demo: generated {sum(counts.values()):,} records "
+        f"({args.engineers} engineers, {args.weeks} weeks) in {took:.1f}s"
+    )
     code = _run(target, [inbox], None)
     if code != EXIT_OK or args.no_serve:
         return code
@@ -164,25 +179,83 @@ def cmd_dev(args: argparse.Namespace, target: Home) -> int:
     target.ensure()
     _instance(target).dispose()  # writes dagster.yaml (telemetry off) on first use
     env = {**os.environ, "DAGSTER_HOME": str(target.dagster_home), "PAVED_HOME": str(target.root)}
-    command = [sys.executable, "-m", "dagster", "dev", "-m", "pipelines.definitions",
-               "-h", "127.0.0.1", "-p", str(args.port)]
+    command = [
+        sys.executable,
+        "-m",
+        "dagster",
+        "dev",
+        "-m",
+        "pipelines.definitions",
+        "-h",
+        "127.0.0.1",
+        "-p",
+        str(args.port),
+    ]
     return subprocess.call(command, env=env)
 
 
 def cmd_sql(args: argparse.Namespace, target: Home) -> int:
+    if args.format == "parquet" and not args.output:
+        raise BadInput("--format parquet needs --output FILE")
+    if args.query is None and sys.stdin.isatty():
+        return _sql_prompt(args, target)
+    query = sys.stdin.read() if args.query in (None, "-") else args.query
+    _sql_once(args, target, query)
+    return EXIT_OK
+
+
+def _sql_once(args: argparse.Namespace, target: Home, query: str) -> None:
     from pipelines.query import run_query
 
-    query = sys.stdin.read() if args.query == "-" else args.query
     result = run_query(target.published, query, max_rows=args.max_rows, timeout_s=args.timeout)
-    text = _format(result.columns, result.rows, args.format)
-    if args.output:
-        args.output.write_text(text, encoding="utf-8")
+    if args.format == "parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        columns = {c: [row[i] for row in result.rows] for i, c in enumerate(result.columns)}
+        pq.write_table(pa.table(columns), args.output)
     else:
-        sys.stdout.write(text)
+        text = _format(result.columns, result.rows, args.format)
+        if args.output:
+            args.output.write_text(text, encoding="utf-8")
+        else:
+            sys.stdout.write(text)
     if result.truncated:
-        print(f"paved sql: showing the first {args.max_rows:,} rows; raise --max-rows for more",
-              file=sys.stderr)
-    return EXIT_OK
+        print(
+            f"paved sql: showing the first {args.max_rows:,} rows; raise --max-rows for more",
+            file=sys.stderr,
+        )
+
+
+def _sql_prompt(args: argparse.Namespace, target: Home) -> int:
+    """An interactive prompt with history (kept in <home>/state/sql_history); `;` ends a query."""
+    import readline
+
+    from pipelines.query import QueryRefused
+
+    history = target.root / "state" / "sql_history"
+    history.parent.mkdir(parents=True, exist_ok=True)
+    if history.exists():
+        readline.read_history_file(history)
+    print("paved sql: end a query with ';'; Ctrl+D quits. Try: SHOW ALL TABLES;")
+    buffer: list[str] = []
+    try:
+        while True:
+            try:
+                line = input("paved> " if not buffer else "   ..> ")
+            except EOFError:
+                print()
+                return EXIT_OK
+            buffer.append(line)
+            if not line.rstrip().endswith(";"):
+                continue
+            query, buffer = "\n".join(buffer), []
+            try:
+                _sql_once(args, target, query)
+            except QueryRefused as exc:
+                print(f"paved sql: {exc}", file=sys.stderr)
+    finally:
+        readline.write_history_file(history)
 
 
 def _format(columns: list[str], rows: list[tuple], fmt: str) -> str:

@@ -14,7 +14,7 @@ paved maps every source to these records. A batch is a folder; each entity is a 
 `<entity>.jsonl`, `<entity>.csv` or `<entity>.parquet`, or a sub-folder `<entity>/` of such files.
 
 - Timestamps are RFC 3339; one without an offset is UTC; everything is stored in UTC.
-- In CSV a list is space-separated and a boolean is `true`/`false`; an empty cell is a missing value.
+- In CSV a list is space-separated and a boolean is `true`/`false`; an empty cell is missing.
 - A record with a required field missing, or any field unparsable or outside its allowed values,
   goes to `core.quarantine` with every reason and its file and line; the rest of the batch loads.
 - Unknown entities and fields are kept in `raw.records` and reported, never an error.
@@ -29,8 +29,9 @@ paved maps every source to these records. A batch is a folder; each entity is a 
 def render() -> str:
     out = [HEADER]
     for e in ENTITIES:
-        out.append(f"\n## `{e.name}`\n\n{e.doc} Key: `{', '.join(e.key)}`. "
-                   f"Loaded into `core.{e.name}`.\n")
+        out.append(
+            f"\n## `{e.name}`\n\n{e.doc} Key: `{', '.join(e.key)}`. Loaded into `core.{e.name}`.\n"
+        )
         out.append("| field | type | notes |\n|---|---|---|")
         for f in e.fields:
             name = f"`{f.name}`" + ("*" if f.required else "")

@@ -160,9 +160,13 @@ def build_core(con: duckdb.DuckDBPyConnection) -> CoreReport:
     for entity in ENTITIES:  # after identity.sql, which rebuilds commits and pull_requests
         _comment(con, entity)
     run_sql_file(con, "core/comments.sql")
-    rows["engineer_aliases"] = con.execute("SELECT count(*) FROM core.engineer_aliases").fetchone()[0]
+    rows["engineer_aliases"] = con.execute("SELECT count(*) FROM core.engineer_aliases").fetchone()[
+        0
+    ]
     by_entity = dict(
-        con.execute("SELECT entity, count(*) FROM core.quarantine GROUP BY ALL ORDER BY 1").fetchall()
+        con.execute(
+            "SELECT entity, count(*) FROM core.quarantine GROUP BY ALL ORDER BY 1"
+        ).fetchall()
     )
     return CoreReport(rows, sum(by_entity.values()), by_entity)
 

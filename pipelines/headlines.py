@@ -39,7 +39,8 @@ def headline_rows(published: Path) -> list[tuple[str, str, float | None, str]]:
     con = duckdb.connect(str(published), read_only=True)
     try:
         tables = {
-            r[0] for r in con.execute(
+            r[0]
+            for r in con.execute(
                 "SELECT schema_name || '.' || table_name FROM duckdb_tables()"
             ).fetchall()
         }

@@ -85,8 +85,10 @@ def _stage_file(con: duckdb.DuckDBPyConnection, entity: str, file: Path) -> None
         except duckdb.Error:
             _stage_jsonl_line_by_line(con, entity, file)
         return
-    reader = "read_csv($path, all_varchar = true, header = true)" if fmt == "csv" else (
-        "read_parquet($path)"
+    reader = (
+        "read_csv($path, all_varchar = true, header = true)"
+        if fmt == "csv"
+        else ("read_parquet($path)")
     )
     # CSV: data rows start on line 2 (after the header); Parquet: the row number.
     offset = 1 if fmt == "csv" else 0
@@ -99,7 +101,9 @@ def _stage_file(con: duckdb.DuckDBPyConnection, entity: str, file: Path) -> None
         )
     except duckdb.Error as exc:
         first = str(exc).splitlines()[0]
-        raise InboxError(f"{file}: cannot read this {fmt} file ({first}); fix or remove it") from exc
+        raise InboxError(
+            f"{file}: cannot read this {fmt} file ({first}); fix or remove it"
+        ) from exc
 
 
 def _stage_jsonl_line_by_line(con: duckdb.DuckDBPyConnection, entity: str, file: Path) -> None:

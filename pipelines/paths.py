@@ -55,6 +55,6 @@ class Home:
 
 
 def home(override: str | os.PathLike[str] | None = None) -> Home:
-    """Resolve PAVED_HOME: an explicit override, else the environment, else `data/` of the checkout."""
+    """Resolve PAVED_HOME: an override, else the environment, else `data/` of the checkout."""
     raw = override or os.environ.get("PAVED_HOME") or DEFAULT_HOME
     return Home(Path(raw).expanduser().resolve())

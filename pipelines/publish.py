@@ -43,13 +43,16 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _copy_comments(con: duckdb.DuckDBPyConnection, schema: str, table: str, comment: str | None) -> None:
-    """CTAS drops comments; carry the table's and its columns' over (COMMENT takes no parameters)."""
+def _copy_comments(
+    con: duckdb.DuckDBPyConnection, schema: str, table: str, comment: str | None
+) -> None:
+    """CTAS drops comments: carry the table's and its columns' over (COMMENT binds no values)."""
     if comment:
         con.execute(f"COMMENT ON TABLE pub.{schema}.{table} IS {_quote(comment)}")
     for column, col_comment in con.execute(
-        "SELECT column_name, comment FROM duckdb_columns() WHERE database_name = current_database() "
-        "AND schema_name = ? AND table_name = ? AND comment IS NOT NULL",
+        "SELECT column_name, comment FROM duckdb_columns() "
+        "WHERE database_name = current_database() AND schema_name = ? AND table_name = ? "
+        "AND comment IS NOT NULL",
         [schema, table],
     ).fetchall():
         con.execute(f'COMMENT ON COLUMN pub.{schema}.{table}."{column}" IS {_quote(col_comment)}')

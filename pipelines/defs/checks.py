@@ -76,16 +76,32 @@ def _reference_checks() -> list[Check]:
 
 
 MART_CHECKS = [
-    Check("marts.deployments", "unique_deployment_id", "one row per deployment",
-          "SELECT count(*) - count(DISTINCT deployment_id) FROM marts.deployments"),
-    Check("marts.changes", "unique_change_id", "one row per change",
-          "SELECT count(*) - count(DISTINCT change_id) FROM marts.changes"),
-    Check("marts.changes", "deployment_exists", "every change's deployment is in marts.deployments",
-          "SELECT count(*) FROM marts.changes c WHERE NOT EXISTS "
-          "(SELECT 1 FROM marts.deployments d WHERE d.deployment_id = c.deployment_id)"),
-    Check("metrics.metric_values", "unique_grain", "one row per metric, grain, period and scope",
-          "SELECT count(*) FROM (SELECT metric, grain, period_start, scope, scope_id "
-          "FROM metrics.metric_values GROUP BY ALL HAVING count(*) > 1)"),
+    Check(
+        "marts.deployments",
+        "unique_deployment_id",
+        "one row per deployment",
+        "SELECT count(*) - count(DISTINCT deployment_id) FROM marts.deployments",
+    ),
+    Check(
+        "marts.changes",
+        "unique_change_id",
+        "one row per change",
+        "SELECT count(*) - count(DISTINCT change_id) FROM marts.changes",
+    ),
+    Check(
+        "marts.changes",
+        "deployment_exists",
+        "every change's deployment is in marts.deployments",
+        "SELECT count(*) FROM marts.changes c WHERE NOT EXISTS "
+        "(SELECT 1 FROM marts.deployments d WHERE d.deployment_id = c.deployment_id)",
+    ),
+    Check(
+        "metrics.metric_values",
+        "unique_grain",
+        "one row per metric, grain, period and scope",
+        "SELECT count(*) FROM (SELECT metric, grain, period_start, scope, scope_id "
+        "FROM metrics.metric_values GROUP BY ALL HAVING count(*) > 1)",
+    ),
 ]
 
 ALL_CHECKS = _core_checks() + _reference_checks() + MART_CHECKS

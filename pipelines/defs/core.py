@@ -24,8 +24,13 @@ CORE_KEYS = [dg.AssetKey(["core", t]) for t in CORE_TABLES]
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(key, group_name="core", deps=INGEST_KEYS, description=_DOCS[key.path[-1]],
-                     kinds={"duckdb"})
+        dg.AssetSpec(
+            key,
+            group_name="core",
+            deps=INGEST_KEYS,
+            description=_DOCS[key.path[-1]],
+            kinds={"duckdb"},
+        )
         for key in CORE_KEYS
     ],
     name="core_tables",

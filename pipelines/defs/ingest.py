@@ -14,7 +14,9 @@ INGEST_KEYS = [dg.AssetKey(["raw", "inbox"])]
 
 
 @dg.asset(key=["raw", "inbox"], group_name="ingest", kinds={"duckdb"})
-def raw_inbox(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+def raw_inbox(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
     """One envelope per received record from every inbox folder of this run (append-only).
 
     Each folder loads in one transaction; re-delivered records are recognised and skipped.
@@ -45,7 +47,9 @@ def raw_inbox(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -
 
 
 @dg.asset(key=["meta", "rules"], group_name="ingest", kinds={"duckdb"})
-def meta_rules(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+def meta_rules(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
     """The rules in force for this run (one row), and the run's entry in meta.runs.
 
     Every mart reads its rules from here, so a figure can always be explained by the rules that

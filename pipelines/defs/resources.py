@@ -39,7 +39,9 @@ class WarehouseResource(dg.ConfigurableResource):
 
     def inbox_folders(self) -> list[Path]:
         configured = list(self.config().inboxes)
-        return [Path(p) for p in self.inboxes] + [p for p in configured if str(p) not in self.inboxes]
+        return [Path(p) for p in self.inboxes] + [
+            p for p in configured if str(p) not in self.inboxes
+        ]
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:

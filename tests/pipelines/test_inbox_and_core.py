@@ -14,11 +14,19 @@ from pipelines.inbox import InboxError, load_inbox
 from pipelines.warehouse import configure
 
 DEPLOY = {
-    "deployment_id": "d1", "service_id": "svc", "environment": "production", "sha": "abc",
-    "finished_at": "2024-03-04T10:00:00Z", "status": "success",
+    "deployment_id": "d1",
+    "service_id": "svc",
+    "environment": "production",
+    "sha": "abc",
+    "finished_at": "2024-03-04T10:00:00Z",
+    "status": "success",
 }
-ENGINEER = {"engineer_id": "e1", "team_id": "t1", "start_date": "2024-01-08",
-            "aliases": ["Alice-GH", "alice@example.com"]}
+ENGINEER = {
+    "engineer_id": "e1",
+    "team_id": "t1",
+    "start_date": "2024-01-08",
+    "aliases": ["Alice-GH", "alice@example.com"],
+}
 
 
 @pytest.fixture
@@ -39,22 +47,32 @@ def rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple]:
 
 
 def test_jsonl_csv_and_parquet_files_all_load(con, write_batch, tmp_path):
-    folder = write_batch({
-        "deployments": [DEPLOY],
-        "teams.csv": "team_id,name,topology\nt1,Payments,stream_aligned\n",
-    })
-    pd.DataFrame([{"incident_id": "i1", "service_id": "svc",
-                   "opened_at": pd.Timestamp("2024-03-05T00:00:00Z")}]).to_parquet(
-        folder / "incidents.parquet")
+    folder = write_batch(
+        {
+            "deployments": [DEPLOY],
+            "teams.csv": "team_id,name,topology\nt1,Payments,stream_aligned\n",
+        }
+    )
+    pd.DataFrame(
+        [
+            {
+                "incident_id": "i1",
+                "service_id": "svc",
+                "opened_at": pd.Timestamp("2024-03-05T00:00:00Z"),
+            }
+        ]
+    ).to_parquet(folder / "incidents.parquet")
     _, core = load(con, folder)
     assert (core.rows["deployments"], core.rows["teams"], core.rows["incidents"]) == (1, 1, 1)
 
 
 def test_a_folder_per_entity_loads_every_file_in_it(con, write_batch):
-    folder = write_batch({
-        "deployments/part-1.jsonl": [DEPLOY],
-        "deployments/part-2.jsonl": [{**DEPLOY, "deployment_id": "d2"}],
-    })
+    folder = write_batch(
+        {
+            "deployments/part-1.jsonl": [DEPLOY],
+            "deployments/part-2.jsonl": [{**DEPLOY, "deployment_id": "d2"}],
+        }
+    )
     _, core = load(con, folder)
     assert core.rows["deployments"] == 2
 
@@ -126,11 +144,13 @@ def test_timestamps_are_stored_in_utc(con, write_batch, received, stored):
 
 
 def test_csv_lists_are_space_separated_and_booleans_are_words(con, write_batch):
-    folder = write_batch({
-        "engineers.csv": "engineer_id,team_id,start_date,aliases\ne1,t1,2024-01-08,a b c\n",
-        "ci_runs.csv": "run_id,repo,pipeline,started_at,status,golden_path\n"
-                       "r1,acme/x,build,2024-01-09T10:00:00Z,success,true\n",
-    })
+    folder = write_batch(
+        {
+            "engineers.csv": "engineer_id,team_id,start_date,aliases\ne1,t1,2024-01-08,a b c\n",
+            "ci_runs.csv": "run_id,repo,pipeline,started_at,status,golden_path\n"
+            "r1,acme/x,build,2024-01-09T10:00:00Z,success,true\n",
+        }
+    )
     load(con, folder)
     assert rows(con, "SELECT aliases, start_date FROM core.engineers") == [
         (["a", "b", "c"], date(2024, 1, 8))
@@ -157,16 +177,25 @@ def test_unknown_fields_and_entities_are_kept_in_raw_and_reported(con, write_bat
 
 def test_authors_resolve_to_engineers_by_alias_case_insensitively(con, write_batch):
     commits = [
-        {"sha": "c1", "repo": "acme/x", "authored_at": "2024-02-01T10:00:00Z",
-         "author_id": "alice-gh"},
-        {"sha": "c2", "repo": "acme/x", "authored_at": "2024-02-01T11:00:00Z",
-         "author_id": "E1"},
-        {"sha": "c3", "repo": "acme/x", "authored_at": "2024-02-01T12:00:00Z",
-         "author_id": "dependabot[bot]"},
+        {
+            "sha": "c1",
+            "repo": "acme/x",
+            "authored_at": "2024-02-01T10:00:00Z",
+            "author_id": "alice-gh",
+        },
+        {"sha": "c2", "repo": "acme/x", "authored_at": "2024-02-01T11:00:00Z", "author_id": "E1"},
+        {
+            "sha": "c3",
+            "repo": "acme/x",
+            "authored_at": "2024-02-01T12:00:00Z",
+            "author_id": "dependabot[bot]",
+        },
     ]
     load(con, write_batch({"engineers": [ENGINEER], "commits": commits}))
     assert rows(con, "SELECT sha, author_engineer_id FROM core.commits ORDER BY sha") == [
-        ("c1", "e1"), ("c2", "e1"), ("c3", None)
+        ("c1", "e1"),
+        ("c2", "e1"),
+        ("c3", None),
     ]
 
 

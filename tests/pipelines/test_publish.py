@@ -18,8 +18,7 @@ def _fill(con: duckdb.DuckDBPyConnection, version: int) -> None:
     con.execute("CREATE SCHEMA IF NOT EXISTS marts")
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
     con.execute(
-        "CREATE OR REPLACE TABLE marts.facts AS "
-        "SELECT range AS id, ? AS version FROM range(20000)",
+        "CREATE OR REPLACE TABLE marts.facts AS SELECT range AS id, ? AS version FROM range(20000)",
         [version],
     )
     con.execute("COMMENT ON TABLE marts.facts IS 'one row per fact'")
@@ -34,11 +33,15 @@ def test_the_published_copy_has_the_stable_schemas_and_their_comments(paved_home
     reader = duckdb.connect(str(report.path), read_only=True)
     try:
         assert reader.execute("SELECT count(*), max(version) FROM marts.facts").fetchone() == (
-            20000, 1)
+            20000,
+            1,
+        )
         assert reader.execute(
             "SELECT comment FROM duckdb_columns() WHERE table_name='facts' AND column_name='version'"
         ).fetchone() == ("which publish wrote it",)
-        schemas = {r[0] for r in reader.execute("SELECT schema_name FROM duckdb_tables()").fetchall()}
+        schemas = {
+            r[0] for r in reader.execute("SELECT schema_name FROM duckdb_tables()").fetchall()
+        }
         assert "raw" not in schemas
     finally:
         reader.close()
@@ -90,7 +93,9 @@ def test_a_reader_querying_during_publishes_sees_old_or_new_never_an_error(paved
         publish(con, paved_home)
         reader = subprocess.Popen(
             [sys.executable, "-c", READER, str(paved_home.published), "4"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         version = 0
         deadline = time.time() + 3.5
