@@ -37,7 +37,8 @@ def test_the_published_copy_has_the_stable_schemas_and_their_comments(paved_home
             1,
         )
         assert reader.execute(
-            "SELECT comment FROM duckdb_columns() WHERE table_name='facts' AND column_name='version'"
+            "SELECT comment FROM duckdb_columns() "
+            "WHERE table_name='facts' AND column_name='version'"
         ).fetchone() == ("which publish wrote it",)
         schemas = {
             r[0] for r in reader.execute("SELECT schema_name FROM duckdb_tables()").fetchall()
