@@ -112,7 +112,7 @@ def run_pipeline(
         return dagster_logger
 
     definitions = defs()
-    job = definitions.get_job_def("daily_refresh").with_logger_defs({"progress": progress_logger})
+    job = definitions.resolve_job_def("daily_refresh").with_logger_defs({"progress": progress_logger})
     started = time.perf_counter()
     started_at = datetime.now(UTC)
     run_config = {
@@ -134,7 +134,7 @@ def run_pipeline(
     seconds = time.perf_counter() - started
     summary = RunSummary(run_id=run_id, seconds=seconds, steps=dict(handler.durations))
     for event in result.get_asset_materialization_events():
-        mat = event.asset_materialization
+        mat = event.event_specific_data.materialization
         name = "/".join(mat.asset_key.path)
         meta = {k: getattr(v, "value", v) for k, v in mat.metadata.items()}
         summary.metadata[name] = meta

@@ -4,7 +4,6 @@ One multi-asset, because every core table is rebuilt from the same raw scan and 
 collects what each of them rejected; each table is still its own asset key (`core/<entity>`).
 """
 
-from __future__ import annotations
 
 import dagster as dg
 

@@ -1,6 +1,5 @@
 """Ingest: canonical batch folders (the inbox) into the raw layer, and the rules in force."""
 
-from __future__ import annotations
 
 import json
 
@@ -27,7 +26,7 @@ def raw_inbox(
     unknown: set[str] = set()
     with warehouse.connect() as con:
         for index, folder in enumerate(folders):
-            report = load_inbox(con, folder, f"{context.run_id}-{index}")
+            report = load_inbox(con, folder, f"{context.run.run_id}-{index}")
             inserted += report.inserted
             unchanged += report.unchanged
             unknown.update(report.unknown_entities)
@@ -62,6 +61,6 @@ def meta_rules(
         run_sql_file(
             con,
             "meta/run_started.sql",
-            {"run_id": context.run_id, "rules_json": json.dumps(record)},
+            {"run_id": context.run.run_id, "rules_json": json.dumps(record)},
         )
     return dg.MaterializeResult(metadata={k: str(v) for k, v in record.items()})

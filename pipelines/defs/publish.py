@@ -1,6 +1,5 @@
 """Publish: the last asset of every run. Readers never open the working warehouse."""
 
-from __future__ import annotations
 
 import dagster as dg
 
@@ -25,7 +24,7 @@ def published_warehouse(
     """
     home = warehouse.home()
     with warehouse.connect() as con:
-        run_sql_file(con, "meta/run_finished.sql", {"run_id": context.run_id})
+        run_sql_file(con, "meta/run_finished.sql", {"run_id": context.run.run_id})
         report = publish(con, home)
     return dg.MaterializeResult(
         metadata={

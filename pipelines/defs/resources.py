@@ -4,7 +4,6 @@ Fields are plain strings resolved when a run starts (never at import), so loadin
 definitions reads no environment, opens no file and needs no secret.
 """
 
-from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager

@@ -1,6 +1,5 @@
 """The daily refresh of the whole graph."""
 
-from __future__ import annotations
 
 import dagster as dg
 

@@ -1,15 +1,21 @@
 """Marts and metrics: source-agnostic facts, then one row per metric, grain, period and scope."""
 
-from __future__ import annotations
 
 import dagster as dg
 
-from metrics.compute import METRIC_TABLES, build_metrics
+from metrics.compute import build_metrics
 from pipelines.defs.core import CORE_KEYS
 from pipelines.defs.resources import WarehouseResource
 from pipelines.marts import MARTS, Mart, build_mart
 
 RULES_KEY = dg.AssetKey(["meta", "rules"])
+METRIC_TABLES = {
+    "calendar": "One row per ISO week (Monday) and month: the time spine of empty periods.",
+    "metric_values": "One row per metric, grain, period and scope (contract §2).",
+    "catalog": "One row per metric: label, unit, direction, definition.",
+    "bands": "One row per metric, report year and performance band, with its source.",
+    "performance": "One row per metric and scope: trailing-window value and its band.",
+}
 
 
 def _key(table: str) -> dg.AssetKey:
@@ -39,7 +45,13 @@ METRIC_KEYS = [dg.AssetKey(["metrics", t]) for t in METRIC_TABLES]
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(key, group_name="metrics", deps=[*MART_KEYS, RULES_KEY], kinds={"duckdb"})
+        dg.AssetSpec(
+            key,
+            group_name="metrics",
+            deps=[*MART_KEYS, RULES_KEY],
+            description=METRIC_TABLES[key.path[-1]],
+            kinds={"duckdb"},
+        )
         for key in METRIC_KEYS
     ],
     name="metric_tables",
