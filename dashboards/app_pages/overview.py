@@ -1,0 +1,191 @@
+"""Overview: the DORA figures of the latest complete week, their bands and a weekly trend.
+
+Everything shown is read from metrics.metric_values, metrics.performance, metrics.catalog and
+meta.runs; the page formats and lays out, it never computes a metric. The team, period and trend
+metric are URL parameters (`?team=…&period=…&metric=…`) so a view can be shared as a link.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from dashboards import charts, data
+from dashboards.app_pages._ui import empty_state, freshness_banner, unavailable, url_selectbox
+from dashboards.formatting import BAND_COLOURS, band_label, format_delta, format_value, is_missing
+
+ORG = "org"
+PERIODS: dict[str, tuple[str, int | None]] = {
+    "12w": ("Last 12 weeks", 12),
+    "26w": ("Last 26 weeks", 26),
+    "52w": ("Last 52 weeks", 52),
+    "all": ("All weeks", None),
+}
+DEFAULT_PERIOD = "12w"
+TILES_PER_ROW = 3
+
+
+def _text(value: object, fallback: str = "") -> str:
+    """Catalog text for display; a NULL label or description must not read as "nan"."""
+    return fallback if is_missing(value) or not str(value) else str(value)
+
+
+def _scope(team: str) -> tuple[str, str]:
+    """The metric_values scope of a team choice: the whole organisation or one team."""
+    return ("org", ORG) if team == ORG else ("team", team)
+
+
+def _filters(catalog: pd.DataFrame, metrics: list[str]) -> tuple[str, str, str, str]:
+    """Team, period and trend-metric filters, bound to the URL; returns them and the team label."""
+    teams = data.teams()
+    names = {ORG: "Whole organisation", **dict(zip(teams["team_id"], teams["name"], strict=True))}
+    left, middle, right = st.columns(3)
+    with left:
+        team = url_selectbox(
+            "Team",
+            list(names),
+            param="team",
+            default=ORG,
+            format_func=lambda t: names.get(t, t),
+            help="The whole organisation, or one team's services.",
+        )
+    with middle:
+        period = url_selectbox(
+            "Period",
+            list(PERIODS),
+            param="period",
+            default=DEFAULT_PERIOD,
+            format_func=lambda p: PERIODS[p][0],
+            help="How many complete weeks the sparklines and the trend show.",
+        )
+    with right:
+        metric = url_selectbox(
+            "Trend metric",
+            metrics,
+            param="metric",
+            default=metrics[0],
+            format_func=lambda m: _text(catalog.at[m, "label"], m),
+        )
+    return team, period, metric, names.get(team, team)
+
+
+def _window(band: pd.Series) -> str:
+    """The trailing window a band was computed over, e.g. "31 Aug – 22 Nov 2026"."""
+    start, end = band.get("window_start"), band.get("window_end")
+    if is_missing(start) or is_missing(end):
+        return "the trailing window"
+    return f"{pd.Timestamp(start):%d %b} – {pd.Timestamp(end):%d %b %Y}"
+
+
+def _tile(
+    metric: str, meta: pd.Series, series: pd.DataFrame, week: date, band: pd.Series | None
+) -> None:
+    """One DORA tile: the latest complete week's value, its change, a sparkline and its band."""
+    unit = meta.get("unit")
+    # The week's own row only: an older row must never be shown as this week's figure.
+    this_week = series[series["period_start"] == week]
+    latest: dict[str, Any] = this_week.iloc[-1].to_dict() if len(this_week) else {}
+    value = latest.get("value")
+    delta = latest.get("delta")
+    flat = not is_missing(delta) and float(delta) == 0.0
+    direction = meta.get("direction")
+    with st.container(border=True, key=f"tile_{metric}"):
+        st.metric(
+            label=_text(meta.get("label"), metric),
+            value=format_value(value, unit),
+            delta=format_delta(delta, unit),
+            delta_color="off"
+            if flat
+            else ("inverse" if direction == "lower_is_better" else "normal"),
+            delta_arrow="off" if flat else "auto",
+            delta_description="vs previous week" if not is_missing(delta) else None,
+            help=_text(meta.get("description")) or None,
+            chart_data=charts.sparkline_points(series) if len(series) > 1 else None,
+            chart_type="line",
+        )
+        if band is None:
+            st.caption("Band: no performance data for this scope.")
+        else:
+            key = str(band.get("band") or "").lower()
+            colour = BAND_COLOURS.get(key, "gray")
+            year = band.get("report_year")
+            source = "" if is_missing(year) else f" (DORA {int(year)})"
+            st.caption(
+                f"Band: :{colour}-badge[{band_label(band.get('band'))}] · "
+                f"{format_value(band.get('value'), unit)} over {_window(band)}{source}"
+            )
+        if not latest:
+            st.caption("No value for this week.")
+        elif is_missing(value):
+            st.caption("Undefined this week (nothing to measure), not zero.")
+
+
+def _since(week: date, period: str) -> date | None:
+    weeks = PERIODS[period][1]
+    return None if weeks is None else week - timedelta(weeks=weeks - 1)
+
+
+def main() -> None:
+    """Render the page; every missing-data path ends in an explanation, never an exception."""
+    st.title("Overview")
+    status = data.status()
+    if not status.has(data.METRIC_VALUES, data.CATALOG):
+        empty_state(status)
+        return
+    freshness = data.freshness()
+    freshness_banner(freshness)
+
+    catalog = data.catalog()
+    metrics = [m for m in data.DORA_METRICS if m in catalog.index]
+    if not metrics:
+        empty_state(status, "The catalog defines none of the DORA metrics yet.")
+        return
+
+    team, period, trend_metric, team_label = _filters(catalog, metrics)
+    scope, scope_id = _scope(team)
+
+    now = data.utc_now()
+    as_of = min(freshness.last_refreshed or now, now)
+    week = data.latest_complete_week(as_of)
+    if week is None:
+        empty_state(status, "No complete week of metrics yet: the first week is still running.")
+        return
+
+    series = data.weekly_series(metrics, scope, scope_id, until=week, since=_since(week, period))
+    bands = data.bands(metrics, scope, scope_id)
+
+    st.subheader(f"Week of {week:%d %b %Y} · {team_label}")
+    st.caption("The latest complete week; changes compare with the week before.")
+    for start in range(0, len(metrics), TILES_PER_ROW):
+        row = metrics[start : start + TILES_PER_ROW]
+        for column, metric in zip(st.columns(TILES_PER_ROW), row, strict=False):
+            with column:
+                _tile(
+                    metric,
+                    catalog.loc[metric],
+                    series[series["metric"] == metric],
+                    week,
+                    bands.loc[metric] if metric in bands.index else None,
+                )
+
+    trend = series[series["metric"] == trend_metric]
+    st.subheader("Weekly trend")
+    if trend.empty:
+        label = _text(catalog.at[trend_metric, "label"], trend_metric)
+        st.info(f"No weekly values of {label} for {team_label}.")
+    else:
+        meta = {"metric": trend_metric, **catalog.loc[trend_metric].to_dict()}
+        st.plotly_chart(
+            charts.trend_figure(trend, meta, scope_label=team_label),
+            key="trend_chart",
+            config={"displaylogo": False},
+        )
+
+
+try:
+    main()
+except data.WarehouseUnavailable as error:
+    unavailable(error)

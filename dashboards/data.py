@@ -1,0 +1,413 @@
+"""Read-only, cached access to the published warehouse: the only data the dashboard sees.
+
+Why it looks like this:
+
+- The dashboard opens only the published copy (`pipelines.paths.home().published`), never the
+  working warehouse, because DuckDB refuses a read-only open while the pipeline writes.
+- Every query opens its own read-only connection and closes it straight away. A process that keeps
+  a connection to a path gets the *old* database back from a new `duckdb.connect()` after the
+  pipeline swaps the file (`os.replace`), so nothing here is held open. Opens are serialised with
+  a lock for the same reason: two Streamlit sessions opening at once would share one DuckDB
+  instance, and the second could read the file the first opened before a swap.
+- Results are cached keyed on the file's identity (inode, mtime, size): a newly published copy has
+  a new identity, so the cache misses and the page shows the new figures without a TTL.
+- A swap can land while we open the file: one retry after a short pause, then a clear error.
+- No metric arithmetic: every figure is a column of a table the pipeline wrote. The only
+  subtraction is the week-on-week delta shown under a tile, done in SQL from two stored values.
+
+Tables may be missing (an empty home, a pipeline that has not reached the metrics yet): every
+reader then returns an empty frame with the expected columns, and `status()` tells the page which
+empty state to show. `import dagster` never happens here (it costs ~1.4 s): only `pipelines.paths`.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from pipelines.paths import home
+
+DORA_METRICS: tuple[str, ...] = (
+    "deployment_frequency",
+    "change_lead_time",
+    "change_fail_rate",
+    "failed_deployment_recovery_time",
+    "deployment_rework_rate",
+    "time_to_restore_service",
+)
+"""The Overview tiles, in display order; a metric absent from the catalog is skipped."""
+
+METRIC_VALUES = "metrics.metric_values"
+CATALOG = "metrics.catalog"
+PERFORMANCE = "metrics.performance"
+RUNS = "meta.runs"
+TEAMS = "core.teams"
+
+STALE_AFTER = timedelta(days=2)
+"""Data older than this is flagged: a daily pipeline has then missed at least one run."""
+
+OPEN_RETRY_DELAY_S = 0.25
+"""Long enough for an `os.replace` and the removal of a stale `.wal` to finish."""
+
+SUCCESS_STATUSES = frozenset({"success", "succeeded", "ok", "completed"})
+RUNNING_STATUSES = frozenset({"running", "started", "in_progress", "queued"})
+
+_OPEN_LOCK = threading.Lock()
+
+FileIdentity = tuple[int, int, int]
+
+
+class WarehouseUnavailable(RuntimeError):
+    """The published copy exists but could not be opened, even after one retry."""
+
+
+@dataclass(frozen=True)
+class Status:
+    """What the published copy holds: drives which empty state a page shows."""
+
+    path: Path
+    published: bool
+    tables: frozenset[str]
+
+    def has(self, *tables: str) -> bool:
+        """True when every named `schema.table` exists in the published copy."""
+        return all(t in self.tables for t in tables)
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """When the data was last refreshed and whether the reader should be warned about it."""
+
+    last_refreshed: datetime | None
+    last_status: str | None
+    last_started: datetime | None
+    stale: bool
+    last_run_failed: bool
+
+    @property
+    def warn(self) -> bool:
+        return self.stale or self.last_run_failed
+
+
+# --- the published file ----------------------------------------------------------------------
+
+
+def published_path() -> Path:
+    """The published copy of the current PAVED_HOME, resolved at call time so tests can switch."""
+    return home().published
+
+
+def file_identity(path: Path) -> FileIdentity | None:
+    """(inode, mtime, size) of the file, or None when it is not there (nothing published yet)."""
+    try:
+        stat = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+
+
+def _connect(path: Path) -> duckdb.DuckDBPyConnection:
+    """Open read-only, retrying once: a publish may be swapping the file at this very moment."""
+    try:
+        return duckdb.connect(str(path), read_only=True)
+    except (duckdb.IOException, duckdb.InvalidInputException, duckdb.SerializationException):
+        time.sleep(OPEN_RETRY_DELAY_S)
+        try:
+            return duckdb.connect(str(path), read_only=True)
+        except duckdb.Error as exc:
+            raise WarehouseUnavailable(
+                f"Could not open the published warehouse {path}: {exc}. "
+                "If a pipeline run is publishing, reload in a few seconds."
+            ) from exc
+
+
+def _execute(path: Path, sql: str, params: Sequence[Any]) -> pd.DataFrame:
+    """Run one query on a short-lived connection that is closed before returning."""
+    with _OPEN_LOCK:
+        con = _connect(path)
+        try:
+            return con.execute(sql, [_param(p) for p in params]).df()
+        finally:
+            con.close()
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _cached_query(
+    path: str, identity: FileIdentity, sql: str, params: tuple[Any, ...]
+) -> pd.DataFrame:
+    """Cache layer: `identity` is part of the key so a newly published copy misses the cache."""
+    del identity  # only a cache key
+    return _execute(Path(path), sql, params)
+
+
+def query(sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
+    """Run a read-only query on the published copy, cached until the copy is replaced.
+
+    st.cache_data hands back a fresh copy on every call, so callers may mutate the frame.
+    """
+    path = published_path()
+    identity = file_identity(path)
+    if identity is None:
+        raise WarehouseUnavailable(f"Nothing published yet at {path}.")
+    try:
+        return _cached_query(str(path), identity, sql, tuple(_hashable(p) for p in params))
+    except duckdb.Error as exc:
+        # A swap between our stat and our open can hand us a copy with other tables: that is a
+        # publish in progress, not a bug, and a reload resolves it.
+        if file_identity(path) != identity:
+            raise WarehouseUnavailable(
+                "The published warehouse was replaced while it was being read: reload the page."
+            ) from exc
+        raise
+
+
+def _hashable(value: Any) -> Any:
+    """Lists (DuckDB list parameters) become tuples so st.cache_data can hash them."""
+    if isinstance(value, list):
+        return tuple(value)
+    return value
+
+
+def _param(value: Any) -> Any:
+    """Tuples go back to lists: DuckDB binds a Python list as a LIST value."""
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+# --- status ----------------------------------------------------------------------------------
+
+_TABLES_SQL = """
+SELECT schema_name || '.' || table_name AS name FROM duckdb_tables()
+UNION ALL
+SELECT schema_name || '.' || view_name FROM duckdb_views() WHERE NOT internal
+"""
+
+
+def status() -> Status:
+    """Whether anything is published and which tables it holds (cached with the file)."""
+    path = published_path()
+    if file_identity(path) is None:
+        return Status(path=path, published=False, tables=frozenset())
+    names = query(_TABLES_SQL)["name"].tolist()
+    return Status(path=path, published=True, tables=frozenset(names))
+
+
+# --- metrics.catalog -------------------------------------------------------------------------
+
+CATALOG_COLUMNS = ("metric", "label", "unit", "description", "direction", "grains", "scopes")
+
+_CATALOG_SQL = """
+SELECT metric, label, unit, description, direction, grains, scopes
+FROM metrics.catalog
+ORDER BY metric
+"""
+
+
+def catalog() -> pd.DataFrame:
+    """One row per metric the pipeline defines, indexed by metric name."""
+    if not status().has(CATALOG):
+        return pd.DataFrame(columns=list(CATALOG_COLUMNS)).set_index("metric")
+    frame = query(_CATALOG_SQL).set_index("metric")
+    # One row per metric is the contract; keep the first if a pipeline bug duplicates one, so a
+    # lookup by metric always yields a row, never a frame.
+    return frame[~frame.index.duplicated()]
+
+
+# --- scopes ----------------------------------------------------------------------------------
+
+_TEAMS_SQL = """
+SELECT DISTINCT scope_id AS team_id
+FROM metrics.metric_values
+WHERE scope = 'team'
+ORDER BY team_id
+"""
+
+_TEAM_NAMES_SQL = "SELECT team_id, name FROM core.teams"
+
+
+def teams() -> pd.DataFrame:
+    """Teams that have metric values, with their names when core.teams is published."""
+    st_ = status()
+    if not st_.has(METRIC_VALUES):
+        return pd.DataFrame(columns=["team_id", "name"])
+    frame = query(_TEAMS_SQL)
+    frame["name"] = frame["team_id"]
+    if st_.has(TEAMS):
+        names = query(_TEAM_NAMES_SQL).dropna().set_index("team_id")["name"]
+        frame["name"] = frame["team_id"].map(names).fillna(frame["team_id"])
+    return frame
+
+
+# --- metrics.metric_values -------------------------------------------------------------------
+
+SERIES_COLUMNS = (
+    "metric",
+    "period_start",
+    "value",
+    "numerator",
+    "denominator",
+    "sample_size",
+    "previous_value",
+    "delta",
+)
+
+# The delta is the difference of two stored values, never a recomputation of the metric; NULL
+# when either week is undefined, so an undefined week never shows a change.
+_SERIES_SQL = """
+WITH s AS (
+    SELECT
+        metric, period_start, value, numerator, denominator, sample_size,
+        lag(value) OVER (PARTITION BY metric ORDER BY period_start) AS previous_value
+    FROM metrics.metric_values
+    WHERE grain = ?
+      AND scope = ?
+      AND scope_id = ?
+      AND list_contains(?::VARCHAR[], metric)
+      AND period_start <= ?
+)
+SELECT *, value - previous_value AS delta
+FROM s
+WHERE ? IS NULL OR period_start >= ?
+ORDER BY metric, period_start
+"""
+
+
+def weekly_series(
+    metrics: Sequence[str],
+    scope: str,
+    scope_id: str,
+    *,
+    until: date,
+    since: date | None = None,
+) -> pd.DataFrame:
+    """Weekly values of `metrics` for one scope, from `since` to `until` (period starts).
+
+    The previous week's value is looked up before `since` is applied, so the first week shown
+    still has its delta.
+    """
+    if not status().has(METRIC_VALUES):
+        return pd.DataFrame(columns=list(SERIES_COLUMNS))
+    frame = query(
+        _SERIES_SQL,
+        ["week", scope, scope_id, list(metrics), until, since, since],
+    )
+    frame["period_start"] = pd.to_datetime(frame["period_start"]).dt.date
+    return frame
+
+
+_LATEST_WEEK_SQL = """
+SELECT max(period_start) AS period_start
+FROM metrics.metric_values
+WHERE grain = 'week' AND period_start + 7 <= ?
+"""
+
+
+def latest_complete_week(as_of: datetime) -> date | None:
+    """The latest week whose seven days had all passed when the data was last refreshed.
+
+    The pipeline writes the current, partial week too (a time spine); a tile must not compare a
+    half week with a whole one.
+    """
+    if not status().has(METRIC_VALUES):
+        return None
+    # By date, not timestamp: a week ending Sunday is complete from Monday 00:00, and a date
+    # keeps the cache key stable through the day.
+    value = query(_LATEST_WEEK_SQL, [as_of.date()])["period_start"].iloc[0]
+    if value is None or pd.isna(value):
+        return None
+    return pd.Timestamp(value).date()
+
+
+# --- metrics.performance ---------------------------------------------------------------------
+
+BAND_COLUMNS = ("metric", "band", "value", "window_start", "window_end", "report_year")
+
+_BANDS_SQL = """
+SELECT metric, band, value, window_start, window_end, report_year
+FROM metrics.performance
+WHERE scope = ? AND scope_id = ? AND list_contains(?::VARCHAR[], metric)
+QUALIFY row_number() OVER (PARTITION BY metric ORDER BY window_end DESC, report_year DESC) = 1
+"""
+
+
+def bands(metrics: Sequence[str], scope: str, scope_id: str) -> pd.DataFrame:
+    """Each metric's latest performance band for a scope, indexed by metric."""
+    if not status().has(PERFORMANCE):
+        return pd.DataFrame(columns=list(BAND_COLUMNS)).set_index("metric")
+    return query(_BANDS_SQL, [scope, scope_id, list(metrics)]).set_index("metric")
+
+
+# --- meta.runs -------------------------------------------------------------------------------
+
+_RUNS_SQL = """
+SELECT
+    (SELECT finished_at FROM meta.runs
+     WHERE lower(status) IN ('success', 'succeeded', 'ok', 'completed')
+       AND finished_at IS NOT NULL
+     ORDER BY finished_at DESC LIMIT 1) AS last_refreshed,
+    (SELECT status FROM meta.runs ORDER BY started_at DESC NULLS LAST LIMIT 1) AS last_status,
+    (SELECT started_at FROM meta.runs ORDER BY started_at DESC NULLS LAST LIMIT 1) AS last_started
+"""
+
+
+def _naive_utc(value: Any) -> datetime | None:
+    if value is None or pd.isna(value):
+        return None
+    stamp = pd.Timestamp(value)
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert("UTC").tz_localize(None)
+    return stamp.to_pydatetime()
+
+
+def _published_at() -> datetime | None:
+    """The published copy's modification time, naive UTC: when the last publish swapped it in."""
+    identity = file_identity(published_path())
+    if identity is None:
+        return None
+    return datetime.fromtimestamp(identity[1] / 1e9, UTC).replace(tzinfo=None)
+
+
+def utc_now() -> datetime:
+    """Naive UTC now: the warehouse stores every timestamp as naive UTC."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def freshness(now: datetime | None = None) -> Freshness:
+    """When the data was last refreshed, stale after two days, and whether the last run failed."""
+    now = now or utc_now()
+    if not status().has(RUNS):
+        # No run log: the moment the copy was published is the best "refreshed at" we have.
+        published = _published_at()
+        return Freshness(
+            published,
+            None,
+            None,
+            stale=published is None or now - published > STALE_AFTER,
+            last_run_failed=False,
+        )
+    row = query(_RUNS_SQL).iloc[0]
+    refreshed = _naive_utc(row["last_refreshed"])
+    last_status = None if pd.isna(row["last_status"]) else str(row["last_status"])
+    failed = (
+        last_status is not None
+        and last_status.lower() not in SUCCESS_STATUSES
+        and last_status.lower() not in RUNNING_STATUSES
+    )
+    return Freshness(
+        last_refreshed=refreshed,
+        last_status=last_status,
+        last_started=_naive_utc(row["last_started"]),
+        stale=refreshed is None or now - refreshed > STALE_AFTER,
+        last_run_failed=failed,
+    )

@@ -1,0 +1,56 @@
+"""How the dashboard server is started, and what the dashboard may import."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dashboards import serve as serve_module
+from dashboards.navigation import APP, available_pages
+from dashboards.serve import build_command, serve, server_env
+
+
+def test_command_runs_the_app_headless_without_usage_stats_on_the_given_address() -> None:
+    command = build_command(port=8765, host="0.0.0.0")
+    assert command[:5] == [sys.executable, "-m", "streamlit", "run", str(APP)]
+    assert "--server.headless=true" in command
+    assert "--browser.gatherUsageStats=false" in command
+    assert "--server.address=0.0.0.0" in command
+    assert "--server.port=8765" in command
+
+
+def test_server_environment_selects_the_home(tmp_path: Path) -> None:
+    env = server_env(tmp_path / "home", base={"PATH": "/usr/bin"})
+    assert env["PAVED_HOME"] == str((tmp_path / "home").resolve())
+    assert env["PATH"] == "/usr/bin"
+
+
+def test_serve_passes_the_home_and_returns_the_exit_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Stand-in for streamlit: exits 7 only if PAVED_HOME reached it.
+    script = f"import os, sys; sys.exit(7 if os.environ['PAVED_HOME'] == {str(tmp_path)!r} else 1)"
+    monkeypatch.setattr(
+        serve_module, "build_command", lambda port, host: [sys.executable, "-c", script]
+    )
+    assert serve(tmp_path, port=1234) == 7
+
+
+def test_overview_is_the_default_page() -> None:
+    pages = available_pages()
+    assert pages[0].title == "Overview" and pages[0].default
+    assert all(page.path.parent.name == "app_pages" for page in pages)
+
+
+def test_dashboard_modules_never_import_dagster() -> None:
+    # `import dagster` costs ~1.4 s and 70 MB: the dashboard must stay clear of it.
+    code = (
+        "import sys\n"
+        "import dashboards.data, dashboards.charts, dashboards.serve, dashboards.navigation\n"
+        "import dashboards.app_pages._ui\n"
+        "assert 'dagster' not in sys.modules, 'dagster was imported'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
