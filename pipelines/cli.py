@@ -18,7 +18,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from pipelines.config import ConfigError
+from pipelines.config import ConfigError, load_config
 from pipelines.inbox import InboxError
 from pipelines.paths import Home, home
 
@@ -121,6 +121,8 @@ def _run(target: Home, inboxes: list[Path], config: Path | None) -> int:
             raise BadInput(f"inbox {folder} is not a folder: pass a folder of canonical files")
     if config is not None and not config.is_file():
         raise BadInput(f"configuration file {config} does not exist")
+    default_config = target.root / "paved.toml"
+    load_config(config or (default_config if default_config.is_file() else None))  # fail early
     print(f"paved: running the pipeline into {target.root}")
     summary = run_pipeline(target, inboxes, config, progress=print)
     print(f"paved: done in {summary.seconds:.1f}s; published {target.published}")
