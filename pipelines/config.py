@@ -58,6 +58,7 @@ class Config:
     sources: dict[str, dict[str, Any]] = field(default_factory=dict)
     inboxes: tuple[Path, ...] = ()
     path: Path | None = None
+    raw: dict[str, Any] = field(default_factory=dict)  # whole file, for sections owned elsewhere
 
 
 def load_config(path: str | os.PathLike[str] | None) -> Config:
@@ -84,4 +85,6 @@ def load_config(path: str | os.PathLike[str] | None) -> Config:
         raise ConfigError(f"{file}: [rules]: {exc}") from exc
     rules.validate(str(file))
     inboxes = tuple((file.parent / p).resolve() for p in data.get("inbox", {}).get("paths", []))
-    return Config(rules=rules, sources=data.get("sources", {}), inboxes=inboxes, path=file)
+    return Config(
+        rules=rules, sources=data.get("sources", {}), inboxes=inboxes, path=file, raw=data
+    )
