@@ -54,6 +54,11 @@ def _parser() -> argparse.ArgumentParser:
         help="folder of canonical batch files (repeatable)",
     )
     run.add_argument("--config", type=Path, help="paved.toml (default: <home>/paved.toml)")
+    run.add_argument(
+        "--full-resync",
+        action="store_true",
+        help="sources re-read their whole history instead of what changed",
+    )
 
     sql = sub.add_parser("sql", parents=[common], help="one read-only query on the warehouse")
     sql.add_argument("query", nargs="?", help="SQL; - reads stdin; none on a terminal: a prompt")
@@ -112,7 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILURE
 
 
-def _run(target: Home, inboxes: list[Path], config: Path | None) -> int:
+def _run(target: Home, inboxes: list[Path], config: Path | None, full_resync: bool = False) -> int:
     from pipelines.headlines import headline_lines
     from pipelines.runner import run_pipeline
 
@@ -124,7 +129,7 @@ def _run(target: Home, inboxes: list[Path], config: Path | None) -> int:
     default_config = target.root / "paved.toml"
     load_config(config or (default_config if default_config.is_file() else None))  # fail early
     print(f"paved: running the pipeline into {target.root}")
-    summary = run_pipeline(target, inboxes, config, progress=print)
+    summary = run_pipeline(target, inboxes, config, progress=print, full_resync=full_resync)
     print(f"paved: done in {summary.seconds:.1f}s; published {target.published}")
     if summary.quarantined:
         print(
@@ -132,26 +137,35 @@ def _run(target: Home, inboxes: list[Path], config: Path | None) -> int:
             'paved sql "select entity, reason, origin from core.quarantine"'
         )
     for failed in summary.failed_checks:
-        print(f"paved: check failed: {failed}")
+        print(f"paved: check failed: {failed}", file=sys.stderr)
     for line in headline_lines(target.published):
         print(line)
+    if summary.failed_sources:
+        print(
+            f"paved: published, but {len(summary.failed_sources)} source(s) failed "
+            '(see above; `paved sql "select * from meta.source_runs"`)',
+            file=sys.stderr,
+        )
+        return EXIT_FAILURE
     return EXIT_OK
 
 
 def cmd_run(args: argparse.Namespace, target: Home) -> int:
-    return _run(target, [p.resolve() for p in args.inbox], args.config)
+    return _run(target, [p.resolve() for p in args.inbox], args.config, args.full_resync)
 
 
 def cmd_demo(args: argparse.Namespace, target: Home) -> int:
     from pipelines.demo import DemoSpec, generate, write_batch
 
-    if args.engineers < 10 or args.weeks < 4:
-        raise BadInput("the demo needs at least 10 engineers and 4 weeks")
+    try:
+        spec = DemoSpec(engineers=args.engineers, weeks=args.weeks, seed=args.seed)
+    except ValueError as exc:
+        raise BadInput(f"demo: {exc}") from exc
     started = time.perf_counter()
     inbox = target.demo_inbox
     if inbox.exists():
         shutil.rmtree(inbox)
-    frames = generate(DemoSpec(engineers=args.engineers, weeks=args.weeks, seed=args.seed))
+    frames = generate(spec)
     counts = write_batch(frames, inbox)
     took = time.perf_counter() - started
     print(

@@ -13,9 +13,18 @@ from pipelines.defs.ingest import meta_rules, raw_inbox
 from pipelines.defs.publish import published_warehouse
 from pipelines.defs.resources import WarehouseResource
 from pipelines.defs.schedules import DAILY_JOB, DAILY_SCHEDULE
+from pipelines.defs.sources import SOURCE_ASSETS
 from pipelines.defs.transform import MART_ASSETS, MART_KEYS, METRIC_KEYS, metric_tables
 
-ASSETS = [raw_inbox, meta_rules, core_tables, *MART_ASSETS, metric_tables, published_warehouse]
+ASSETS = [
+    raw_inbox,
+    *SOURCE_ASSETS,
+    meta_rules,
+    core_tables,
+    *MART_ASSETS,
+    metric_tables,
+    published_warehouse,
+]
 CHECKS = build_checks({".".join(k.path) for k in [*CORE_KEYS, *MART_KEYS, *METRIC_KEYS]})
 
 

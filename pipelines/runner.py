@@ -41,6 +41,10 @@ class RunSummary:
     failed_checks: list[str] = field(default_factory=list)
 
     @property
+    def failed_sources(self) -> list[str]:
+        return [c for c in self.failed_checks if ":sources_healthy " in c]
+
+    @property
     def quarantined(self) -> int:
         return self.row_counts.get("core/quarantine", 0)
 
@@ -93,6 +97,7 @@ def run_pipeline(
     inboxes: list[Path],
     config_path: Path | None = None,
     progress: Progress | None = None,
+    full_resync: bool = False,
 ) -> RunSummary:
     """Materialize every asset and check once; raise PipelineError naming the failed step."""
     import dagster as dg
@@ -112,7 +117,9 @@ def run_pipeline(
         return dagster_logger
 
     definitions = defs()
-    job = definitions.resolve_job_def("daily_refresh").with_logger_defs({"progress": progress_logger})
+    job = definitions.resolve_job_def("daily_refresh").with_logger_defs(
+        {"progress": progress_logger}
+    )
     started = time.perf_counter()
     started_at = datetime.now(UTC)
     run_config = {
@@ -123,6 +130,7 @@ def run_pipeline(
                     "home_dir": str(home.root),
                     "config_path": str(config_path or ""),
                     "inboxes": [str(p) for p in inboxes],
+                    "full_resync": full_resync,
                 }
             }
         },

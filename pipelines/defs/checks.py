@@ -6,7 +6,6 @@ are errors; dangling references warn, because a partial source (say, incidents b
 catalogue is connected) is normal while a team is setting up.
 """
 
-
 from dataclasses import dataclass
 
 import dagster as dg

@@ -4,13 +4,13 @@ One multi-asset, because every core table is rebuilt from the same raw scan and 
 collects what each of them rejected; each table is still its own asset key (`core/<entity>`).
 """
 
-
 import dagster as dg
 
 from pipelines.contract import ENTITIES
 from pipelines.core import build_core, unknown_inputs
 from pipelines.defs.ingest import INGEST_KEYS
 from pipelines.defs.resources import WarehouseResource
+from pipelines.defs.sources import SOURCE_KEYS
 
 CORE_TABLES = [e.name for e in ENTITIES] + ["quarantine", "engineer_aliases", "alias_conflicts"]
 _DOCS = {e.name: e.doc for e in ENTITIES} | {
@@ -26,7 +26,7 @@ CORE_KEYS = [dg.AssetKey(["core", t]) for t in CORE_TABLES]
         dg.AssetSpec(
             key,
             group_name="core",
-            deps=INGEST_KEYS,
+            deps=[*INGEST_KEYS, *SOURCE_KEYS],
             description=_DOCS[key.path[-1]],
             kinds={"duckdb"},
         )

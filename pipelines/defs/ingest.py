@@ -1,6 +1,5 @@
 """Ingest: canonical batch folders (the inbox) into the raw layer, and the rules in force."""
 
-
 import json
 
 import dagster as dg

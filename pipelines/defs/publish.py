@@ -1,6 +1,5 @@
 """Publish: the last asset of every run. Readers never open the working warehouse."""
 
-
 import dagster as dg
 
 from pipelines.defs.resources import WarehouseResource

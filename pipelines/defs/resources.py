@@ -4,7 +4,6 @@ Fields are plain strings resolved when a run starts (never at import), so loadin
 definitions reads no environment, opens no file and needs no secret.
 """
 
-
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +22,7 @@ class WarehouseResource(dg.ConfigurableResource):
     home_dir: str = ""  # empty: PAVED_HOME, else data/ of the checkout
     config_path: str = ""  # empty: PAVED_CONFIG, else <home>/paved.toml when present
     inboxes: list[str] = []
+    full_resync: bool = False  # sources re-read their whole history instead of what changed
 
     def home(self) -> Home:
         return home(self.home_dir or None).ensure()

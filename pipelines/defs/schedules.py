@@ -1,6 +1,5 @@
 """The daily refresh of the whole graph."""
 
-
 import dagster as dg
 
 DAILY_JOB = dg.define_asset_job(

@@ -1,6 +1,5 @@
 """Marts and metrics: source-agnostic facts, then one row per metric, grain, period and scope."""
 
-
 import dagster as dg
 
 from metrics.compute import build_metrics

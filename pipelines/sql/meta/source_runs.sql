@@ -1,0 +1,14 @@
+CREATE SCHEMA IF NOT EXISTS meta;
+CREATE TABLE IF NOT EXISTS meta.source_runs (
+    run_id VARCHAR NOT NULL,
+    source VARCHAR NOT NULL,        -- the [sources.<name>] it ran
+    type VARCHAR NOT NULL,          -- github, gitlab, pagerduty, opsgenie, backstage, hr_csv
+    started_at TIMESTAMP NOT NULL,
+    status VARCHAR NOT NULL,        -- success, partial (some parts failed), failed
+    records BIGINT,                 -- records fetched and mapped
+    new_records BIGINT,             -- of those, new in raw
+    requests BIGINT,                -- HTTP requests, retries included
+    not_modified BIGINT,            -- answered 304: saved by ETags
+    error VARCHAR,                  -- what failed, with the request, and what to do
+    report JSON                     -- the full sync report
+);
