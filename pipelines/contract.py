@@ -211,6 +211,21 @@ ENTITIES: tuple[Entity, ...] = (
         ),
         "One row per use of a platform capability.",
     ),
+    # Extension (not in contract v1): identity records from a directory such as Backstage, which
+    # knows a person's logins but not their start date. They join an engineer by any shared
+    # alias and add their aliases to that engineer's.
+    Entity(
+        "identities",
+        ("identity_id",),
+        (
+            F("identity_id", required=True, doc="the directory's id for the person"),
+            F("engineer_id", doc="the engineer, when the directory knows it"),
+            F("email"),
+            F("team_id"),
+            F("aliases", "list", doc="logins and e-mails that are this person"),
+        ),
+        "One row per person known to a directory (extension).",
+    ),
 )
 
 ENTITY_BY_NAME: dict[str, Entity] = {e.name: e for e in ENTITIES}

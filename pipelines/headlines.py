@@ -72,6 +72,7 @@ def headline_lines(published: Path) -> list[str]:
     rows = headline_rows(published)
     if not rows:
         return ["paved: no metrics yet (the inbox had no deployments?)"]
+    width = max(len(r[0]) for r in rows)
     lines = [f"DORA, whole organisation, week of {rows[0][1]}:"]
-    lines += [f"  {label:<36} {format_value(value, unit):>10}" for label, _, value, unit in rows]
+    lines += [f"  {label:<{width}} {format_value(v, unit):>10}" for label, _, v, unit in rows]
     return lines

@@ -5,7 +5,7 @@
   `backstage.io/source-template` annotation (added by the scaffolder's `catalog:write`) is the
   golden-path template.
 - Groups → `teams` (topology from `topologies` or the `paved.dev/topology` annotation).
-- Users → `engineer_aliases`: the logins and e-mails that are one person, keyed by the user's
+- Users → `identities`: the logins and e-mails that are one person, keyed by the user's
   e-mail. They are not `engineers`, because the catalog knows no start date: an `engineers`
   record from here would be quarantined, or worse, replace the HR record of the same id.
   Core can merge them into `engineers.aliases` by matching any alias.
@@ -63,12 +63,12 @@ def repo_from_location(location: str) -> tuple[str | None, str | None]:
 class BackstageConnector(Connector):
     TYPE: ClassVar[str] = "backstage"
     NEEDS_TOKEN: ClassVar[bool] = False
-    STREAMS: ClassVar[tuple[str, ...]] = ("services", "teams", "engineer_aliases")
+    STREAMS: ClassVar[tuple[str, ...]] = ("services", "teams", "identities")
     KEYS: ClassVar[frozenset[str]] = frozenset(
         {"component_types", "group_types", "topologies", "services"}
     )
     KINDS: ClassVar[dict[str, str]] = {
-        "services": "component", "teams": "group", "engineer_aliases": "user"
+        "services": "component", "teams": "group", "identities": "user"
     }
 
     def headers(self) -> dict[str, str]:
@@ -102,7 +102,7 @@ class BackstageConnector(Connector):
     def sync_kind(self, stream: str) -> None:
         kind = self.KINDS[stream]
         mapper = {"services": self.map_component, "teams": self.map_group,
-                  "engineer_aliases": self.map_user}[stream]
+                  "identities": self.map_user}[stream]
         wanted = {
             "services": self.setting("component_types"),
             "teams": self.setting("group_types"),
@@ -156,7 +156,7 @@ class BackstageConnector(Connector):
         aliases = [email, entity_id(e), *(annotations.get(a) for a in LOGIN_ANNOTATIONS)]
         teams = [entity_ref_name(g) for g in dig(e, "spec", "memberOf") or []]
         return {
-            "user_id": entity_id(e),
+            "identity_id": entity_id(e),
             "email": email,
             "team_id": teams[0] if teams else None,
             "aliases": list(dict.fromkeys(a for a in aliases if a)),

@@ -45,11 +45,11 @@ def test_groups_become_teams_with_parent_and_topology(con, server, client, catal
     assert teams["team-b"]["topology"] == "platform"
 
 
-def test_users_become_engineer_aliases(con, server, client, catalog):
-    sync_source(con, "bs", bs_settings(server, streams=["engineer_aliases"]), client=client,
+def test_users_become_identities(con, server, client, catalog):
+    sync_source(con, "bs", bs_settings(server, streams=["identities"]), client=client,
                 env={})
-    users = {u["user_id"]: u for u in raw_payloads(con, "bs", "engineer_aliases")}
-    assert users["janelle.dawe"] == {"user_id": "janelle.dawe",
+    users = {u["identity_id"]: u for u in raw_payloads(con, "bs", "identities")}
+    assert users["janelle.dawe"] == {"identity_id": "janelle.dawe",
                                      "email": "janelle-dawe@example.com", "team_id": "team-a",
                                      "aliases": ["janelle-dawe@example.com", "janelle.dawe"]}
     assert users["development/guest"]["team_id"] == "team-a"

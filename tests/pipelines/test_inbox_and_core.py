@@ -210,3 +210,14 @@ def test_an_unreadable_file_names_itself_and_leaves_raw_untouched(con, write_bat
 def test_a_missing_inbox_folder_is_a_clear_error(con, tmp_path):
     with pytest.raises(InboxError, match="is not a folder"):
         load_inbox(con, tmp_path / "nope", "b1")
+
+
+def test_a_directory_identity_adds_its_logins_to_the_engineer_it_shares_an_alias_with(
+    con, write_batch
+):
+    identity = {"identity_id": "jdoe", "email": "ALICE@example.com", "aliases": ["alice-gl"]}
+    commit = {"sha": "c9", "repo": "acme/x", "authored_at": "2024-02-01T10:00:00Z",
+              "author_id": "Alice-GL"}
+    load(con, write_batch({"engineers": [ENGINEER], "identities": [identity],
+                           "commits": [commit]}))
+    assert rows(con, "SELECT author_engineer_id FROM core.commits") == [("e1",)]
