@@ -78,7 +78,10 @@ def _events_view(con: duckdb.DuckDBPyConnection, metric: MetricDefinition) -> No
     statements = con.extract_statements(metric.sql_text())
     if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
         raise ValueError(f"metrics/sql/{metric.sql} must hold exactly one SELECT")
-    con.execute("CREATE OR REPLACE TEMP VIEW metric_events AS " + statements[0].query)
+    query = statements[0].query
+    if not metric.per_grain:  # every grain aggregates the same events: no grain of their own
+        query = f"SELECT *, NULL::VARCHAR AS grain FROM ({query}) AS events"
+    con.execute("CREATE OR REPLACE TEMP VIEW metric_events AS " + query)
 
 
 def band_summary(metric: str, year: int) -> str | None:

@@ -12,6 +12,12 @@ Every metric SQL returns exactly these columns (one row per event):
     team_id VARCHAR        the team scope (NULL: not reported per team)
     value DOUBLE           the measured value (quantile kinds) or numerator (ratio)
     denominator DOUBLE     the ratio's denominator contribution (ratio kinds; else NULL)
+
+A metric marked `per_grain: true` measures a state rather than events (a share of the services
+that exist at the end of each week, the users active in a month): its SQL crosses the calendar
+itself and returns one more column,
+    grain VARCHAR          the grain ('week' or 'month') the row belongs to,
+with event_at at the period start; each row counts only in periods of its own grain.
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ METRICS_DIR = Path(__file__).resolve().parent
 SQL_DIR = METRICS_DIR / "sql"
 BANDS_FILE = METRICS_DIR / "bands.csv"
 
-UNITS = ("count", "days", "hours", "ratio", "engineers")
+UNITS = ("count", "days", "hours", "minutes", "ratio", "engineers")
 DIRECTIONS = ("higher_is_better", "lower_is_better")
 # count: events per period; distinct_days: days with at least one event; ratio: sum(value) /
 # sum(denominator); quantile: interpolated quantile (quantile_cont) of value.
@@ -38,12 +44,13 @@ GRAINS = ("week", "month")
 SCOPES = ("service", "team", "org")
 BANDS = ("elite", "high", "medium", "low")
 EVENT_COLUMNS = ("event_at", "service_id", "team_id", "value", "denominator")
+PER_GRAIN_COLUMNS = (*EVENT_COLUMNS, "grain")
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _SQL_FILE = re.compile(r"^[a-z][a-z0-9_]*\.sql$")
 _FIELDS = {
     "name", "label", "unit", "description", "direction", "kind", "grains", "scopes", "sql",
-    "quantile", "private", "banded", "definition",
+    "quantile", "private", "banded", "definition", "per_grain",
 }  # fmt: skip
 
 
@@ -68,6 +75,7 @@ class MetricDefinition:
     quantile: float | None = None  # quantile kinds: 0.5 is the median
     private: bool = False  # value NULL when fewer than rules.min_group_size in the sample
     banded: bool = False  # has performance bands in bands.csv
+    per_grain: bool = False  # SQL returns a grain column: rows are per (grain, period) states
     source_file: str = ""
 
     @property
@@ -142,7 +150,7 @@ def _parse(raw: Any, file: Path) -> MetricDefinition:
         quantile = float(quantile)
     elif quantile is not None:
         raise RegistryError(f"{where}: quantile is only for kind quantile")
-    for flag in ("private", "banded"):
+    for flag in ("private", "banded", "per_grain"):
         if not isinstance(raw.get(flag, False), bool):
             raise RegistryError(f"{where}: {flag} must be true or false")
     return MetricDefinition(
@@ -159,6 +167,7 @@ def _parse(raw: Any, file: Path) -> MetricDefinition:
         quantile=quantile,
         private=bool(raw.get("private", False)),
         banded=bool(raw.get("banded", False)),
+        per_grain=bool(raw.get("per_grain", False)),
         source_file=file.name,
     )
 

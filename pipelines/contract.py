@@ -8,7 +8,7 @@ optional field to the contract is one line here.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 FieldType = Literal["string", "timestamp", "date", "integer", "number", "boolean", "list"]
@@ -46,7 +46,7 @@ class Entity:
     key: tuple[str, ...]
     fields: tuple[Field, ...]
     doc: str = ""
-    extra: tuple[Field, ...] = field(default=())
+    extension: bool = False  # paved's addition to the contract, not one of its v1 entities
 
     def __post_init__(self) -> None:
         if not _IDENTIFIER.match(self.name):
@@ -225,7 +225,9 @@ ENTITIES: tuple[Entity, ...] = (
             F("aliases", "list", doc="logins and e-mails that are this person"),
         ),
         "One row per person known to a directory (extension).",
+        extension=True,
     ),
 )
 
 ENTITY_BY_NAME: dict[str, Entity] = {e.name: e for e in ENTITIES}
+CONTRACT_V1: tuple[Entity, ...] = tuple(e for e in ENTITIES if not e.extension)

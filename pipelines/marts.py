@@ -86,6 +86,59 @@ MARTS: tuple[Mart, ...] = (
         "One row per (engineer, milestone reached): first commit, first merged PR, first "
         "production deploy, tenth merged PR, for engineers in a cohort.",
     ),
+    Mart(
+        "ci_runs",
+        ("core.ci_runs", "core.services"),
+        "One row per CI run (attempt): the team it counts for (with the rule), pipeline kind, "
+        "success, duration, queue time, re-run.",
+    ),
+    Mart(
+        "ci_health",
+        ("marts.ci_runs",),
+        "One row per ISO week x repository x pipeline x team: runs, success rate, duration and "
+        "queue time median and p90, re-run rate.",
+    ),
+    Mart(
+        "ci_golden_path_comparison",
+        ("marts.ci_runs",),
+        "One row per ISO week x scope (team, org) x pipeline kind: golden-path against "
+        "hand-rolled CI pipelines.",
+    ),
+    Mart(
+        "platform_events",
+        ("core.platform_events", "core.services", "core.engineers", "core.engineer_aliases"),
+        "One row per platform event: the resolved engineer and the team it counts for.",
+    ),
+    Mart(
+        "capability_usage",
+        ("marts.platform_events",),
+        "One row per ISO week x platform capability x team: self-service and ticket events, "
+        "actors, median durations.",
+    ),
+    Mart(
+        "adoption",
+        ("core.services", "core.teams", "core.ci_runs", "core.deployments"),
+        "One row per (service or team, golden path): adopted or not, when, and the evidence: "
+        "the adoption funnel over time.",
+    ),
+    Mart(
+        "platform_impact_observations",
+        (
+            "marts.adoption",
+            "marts.changes",
+            "marts.deployments",
+            "marts.failure_recoveries",
+            "marts.onboarding",
+        ),
+        "One row per (metric, observation): the changes, deployments, service-weeks, "
+        "recoveries and new hires the platform impact analysis compares, with team adoption.",
+    ),
+    Mart(
+        "catalogue_completeness",
+        ("core.services", "core.teams"),
+        "One row per catalogued service: owner team, tier, lifecycle, repository and template "
+        "present or not, and the completeness score.",
+    ),
 )
 
 MART_BY_NAME: dict[str, Mart] = {m.name: m for m in MARTS}

@@ -2,11 +2,12 @@
 -- into metrics.metric_values for every (grain, period, scope) of the spine: calendar x scopes,
 -- restricted to the metric's grains and scopes. Parameters: $metric, $kind, $quantile,
 -- $grains, $scopes, $private. Empty periods: counts 0; ratios numerator 0, denominator 0,
--- value NULL; quantiles NULL with sample_size 0.
+-- value NULL; quantiles NULL with sample_size 0. Rows with a grain (per_grain metrics: states
+-- measured per period) count only in periods of that grain.
 INSERT INTO metrics.metric_values
 WITH events AS (
     SELECT event_at, service_id, team_id, value::DOUBLE AS value,
-           denominator::DOUBLE AS denominator
+           denominator::DOUBLE AS denominator, grain::VARCHAR AS grain
     FROM metric_events
     WHERE event_at IS NOT NULL
 ),
@@ -21,12 +22,13 @@ scoped AS (
     FROM events
 ),
 periods AS (
-    SELECT s.*, g.grain,
+    SELECT s.* EXCLUDE (grain), g.grain,
            CASE g.grain WHEN 'week' THEN date_trunc('week', s.event_at)
                         ELSE date_trunc('month', s.event_at) END::DATE AS period_start
     FROM scoped AS s
     CROSS JOIN (SELECT unnest($grains::VARCHAR[]) AS grain) AS g
     WHERE list_contains($scopes::VARCHAR[], s.scope)
+      AND (s.grain IS NULL OR s.grain = g.grain)
 ),
 agg AS (
     SELECT

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from pipelines.contract import ENTITIES, ENTITY_BY_NAME
+from pipelines.contract import CONTRACT_V1, ENTITY_BY_NAME
 
-NAMES = [e.name for e in ENTITIES]
+NAMES = [e.name for e in CONTRACT_V1]
 
 
 def test_generates_all_ten_entities(frames: dict[str, pd.DataFrame]) -> None:
