@@ -67,6 +67,13 @@ def _parser() -> argparse.ArgumentParser:
     sql.add_argument("--max-rows", type=int, default=100_000)
     sql.add_argument("--timeout", type=float, default=30.0, help="seconds before the query stops")
 
+    report = sub.add_parser("report", parents=[common], help="render the weekly report")
+    report.add_argument("--week", help="YYYY-Www (default: the last complete week)")
+    report.add_argument("--out", type=Path, help="folder (default: <home>/reports/<year>-W<week>)")
+    report.add_argument("--deliver", action="store_true", help="send to Slack / e-mail")
+    report.add_argument("--force", action="store_true", help="deliver even if already delivered")
+    report.add_argument("--config", type=Path, help="paved.toml with the [report] table")
+
     dash = sub.add_parser("dashboard", parents=[common], help="serve the dashboard")
     dash.add_argument("--port", type=int, default=8501)
     dash.add_argument("--host", default="127.0.0.1")
@@ -84,6 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "demo": cmd_demo,
             "run": cmd_run,
             "sql": cmd_sql,
+            "report": cmd_report,
             "dashboard": cmd_dashboard,
             "dev": cmd_dev,
         }[args.command]
@@ -173,9 +181,41 @@ def cmd_demo(args: argparse.Namespace, target: Home) -> int:
         f"({args.engineers} engineers, {args.weeks} weeks) in {took:.1f}s"
     )
     code = _run(target, [inbox], None)
-    if code != EXIT_OK or args.no_serve:
+    if code != EXIT_OK:
+        return code
+    from pipelines.report import render_report
+
+    report = render_report(target)
+    print(f"paved demo: weekly report for {report.week} in {report.out_dir}")
+    if args.no_serve:
         return code
     return _serve(target, args.port, "127.0.0.1")
+
+
+def cmd_report(args: argparse.Namespace, target: Home) -> int:
+    from pipelines.report import WeekError, deliver_report, load_report_config, render_report
+
+    if not target.published.is_file():
+        raise BadInput("no published warehouse yet: run `paved demo` or `paved run` first")
+    try:
+        result = render_report(target, args.week, args.out)
+    except WeekError as exc:
+        raise BadInput(str(exc)) from exc
+    print(f"paved report: {result.title} -> {result.out_dir}")
+    for line in result.headlines:
+        print(f"  {line}")
+    for warning in result.warnings:
+        print(f"paved report: {warning}", file=sys.stderr)
+    if not args.deliver:
+        return EXIT_OK
+    default = target.root / "paved.toml"
+    config_path = args.config or os.environ.get("PAVED_CONFIG") or (
+        default if default.is_file() else None
+    )
+    outcomes = deliver_report(target, result, load_report_config(config_path), args.force)
+    for outcome in outcomes:
+        print(f"paved report: {outcome.channel}: {outcome.status} ({outcome.message})")
+    return EXIT_OK if all(o.ok for o in outcomes) else EXIT_FAILURE
 
 
 def _serve(target: Home, port: int, host: str) -> int:

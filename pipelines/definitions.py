@@ -15,6 +15,7 @@ from pipelines.defs.resources import WarehouseResource
 from pipelines.defs.schedules import DAILY_JOB, DAILY_SCHEDULE
 from pipelines.defs.sources import SOURCE_ASSETS
 from pipelines.defs.transform import MART_ASSETS, MART_KEYS, METRIC_KEYS, metric_tables
+from pipelines.report.assets import REPORT_ASSETS, REPORT_JOB, REPORT_SCHEDULE
 
 ASSETS = [
     raw_inbox,
@@ -24,6 +25,7 @@ ASSETS = [
     *MART_ASSETS,
     metric_tables,
     published_warehouse,
+    *REPORT_ASSETS,
 ]
 CHECKS = build_checks({".".join(k.path) for k in [*CORE_KEYS, *MART_KEYS, *METRIC_KEYS]})
 
@@ -34,8 +36,8 @@ def defs() -> dg.Definitions:
     return dg.Definitions(
         assets=ASSETS,
         asset_checks=CHECKS,
-        jobs=[DAILY_JOB],
-        schedules=[DAILY_SCHEDULE],
+        jobs=[DAILY_JOB, REPORT_JOB],
+        schedules=[DAILY_SCHEDULE, REPORT_SCHEDULE],
         resources={"warehouse": WarehouseResource()},
         executor=dg.in_process_executor,
     )

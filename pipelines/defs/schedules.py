@@ -4,7 +4,7 @@ import dagster as dg
 
 DAILY_JOB = dg.define_asset_job(
     "daily_refresh",
-    selection=dg.AssetSelection.all(),
+    selection=dg.AssetSelection.all() - dg.AssetSelection.groups("reports"),
     description="Ingest every source and inbox, rebuild core, marts and metrics, then publish.",
 )
 

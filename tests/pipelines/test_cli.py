@@ -104,3 +104,16 @@ def test_the_console_script_is_installed_and_answers_help():
     )
     assert result.returncode == 0
     assert all(c in result.stdout for c in ("demo", "run", "sql", "dashboard", "dev"))
+
+
+def test_report_renders_the_week_asked_for(loaded_home, tmp_path, capsys):
+    out = tmp_path / "report"
+    assert main(["report", "--home", str(loaded_home), "--week", "2024-W10",
+                 "--out", str(out)]) == 0
+    assert (out / "report.html").is_file() and (out / "report.md").is_file()
+    assert "2024-W10" in capsys.readouterr().out
+
+
+def test_report_with_a_malformed_week_exits_2(loaded_home, capsys):
+    assert main(["report", "--home", str(loaded_home), "--week", "2024-10"]) == 2
+    assert "Traceback" not in capsys.readouterr().err
