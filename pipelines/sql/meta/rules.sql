@@ -7,3 +7,11 @@ SELECT CAST($production_env_regex AS VARCHAR) AS production_env_regex,
        CAST($band_window_weeks AS INTEGER) AS band_window_weeks,
        CAST($band_year AS INTEGER) AS band_year,
        CAST($min_group_size AS INTEGER) AS min_group_size;
+COMMENT ON TABLE meta.rules IS 'The rules in force for the last run (one row); every mart reads its rules from here.';
+COMMENT ON COLUMN meta.rules.production_env_regex IS 'environments matching this regex (case-insensitive) are production';
+COMMENT ON COLUMN meta.rules.incident_severities IS 'severities that count; NULL: every incident counts';
+COMMENT ON COLUMN meta.rules.attribution_window_hours IS 'an incident without an explicit link is attributed to the latest counted deployment at most this many hours before it; NULL: any age';
+COMMENT ON COLUMN meta.rules.rollback_is_failure IS 'a counted deployment followed by a rollback before the next regular one is failed';
+COMMENT ON COLUMN meta.rules.band_window_weeks IS 'weeks in the trailing window that performance bands judge';
+COMMENT ON COLUMN meta.rules.band_year IS 'State of DevOps report whose bands apply (2023 or 2024)';
+COMMENT ON COLUMN meta.rules.min_group_size IS 'groups of fewer engineers are suppressed (value NULL)';

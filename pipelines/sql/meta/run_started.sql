@@ -9,3 +9,7 @@ CREATE TABLE IF NOT EXISTS meta.runs (
 );
 INSERT OR REPLACE INTO meta.runs
 VALUES ($run_id, now()::TIMESTAMP, NULL, 'running', NULL, CAST($rules_json AS JSON));
+COMMENT ON TABLE meta.runs IS 'One row per pipeline run, with the rules it ran under.';
+COMMENT ON COLUMN meta.runs.status IS 'running, success or failed; a failed run never reaches the published copy';
+COMMENT ON COLUMN meta.runs.quarantined IS 'records in core.quarantine after the run';
+COMMENT ON COLUMN meta.runs.rules IS 'the rules in force (as meta.rules) for this run';

@@ -12,3 +12,7 @@ CREATE TABLE IF NOT EXISTS meta.source_runs (
     error VARCHAR,                  -- what failed, with the request, and what to do
     report JSON                     -- the full sync report
 );
+COMMENT ON TABLE meta.source_runs IS 'One row per configured source per run: whether it synced, what it fetched, what failed.';
+COMMENT ON COLUMN meta.source_runs.status IS 'success, partial (some parts failed; the rest loaded) or failed';
+COMMENT ON COLUMN meta.source_runs.error IS 'what failed, with the request, and what to do';
+COMMENT ON COLUMN meta.source_runs.not_modified IS 'requests answered 304 Not Modified: saved by ETags';

@@ -19,3 +19,5 @@ CREATE TABLE IF NOT EXISTS meta.batches (
     kind VARCHAR NOT NULL,        -- 'inbox' or 'source'
     detail JSON
 );
+COMMENT ON TABLE raw.records IS 'One envelope per record exactly as received; append-only, stored once per distinct payload.';
+COMMENT ON TABLE meta.batches IS 'One row per load: an inbox folder or a source sync.';
