@@ -10,13 +10,9 @@ from pathlib import Path
 
 import duckdb
 
-HEADLINE_METRICS = (
-    "deployment_frequency",
-    "change_lead_time",
-    "change_fail_rate",
-    "failed_deployment_recovery_time",
-    "deployment_rework_rate",
-)
+from metrics.groups import DORA_METRICS
+
+HEADLINE_METRICS = DORA_METRICS[:5]  # time to restore is in the report, not the headline
 
 
 def format_value(value: float | None, unit: str) -> str:

@@ -13,19 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from metrics.groups import DORA_METRICS
 from pipelines.headlines import format_value
 from pipelines.report.data import CatalogEntry, Snapshot
 from pipelines.report.weeks import IsoWeek
-
-DORA_METRICS: tuple[str, ...] = (
-    "deployment_frequency",
-    "change_lead_time",
-    "change_fail_rate",
-    "failed_deployment_recovery_time",
-    "deployment_rework_rate",
-    "time_to_restore_service",
-)
-"""The DORA section, in this order; a metric absent from the catalog is left out."""
 
 ANOMALY_WEEKS = 8
 """An anomaly is a value outside min..max of this many previous weeks."""
