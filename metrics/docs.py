@@ -25,6 +25,10 @@ when the denominator is 0, medians and percentiles are NULL when there is no sam
 (`sample_size` 0). Medians and percentiles are interpolated (`quantile_cont`). Roll-ups of a
 ratio re-divide the summed numerator by the summed denominator.
 
+Metrics marked `per_grain` measure a state in each period rather than events (the services
+that exist at the end of a week, the people active in a month): each period is measured on its
+own, so a month is not the sum of its weeks.
+
 The rules that vary between DORA tools (production environments, counted incident severities,
 incident attribution window, whether a rollback marks a failure, band year and window, privacy
 group size) are read from `meta.rules`, written from `paved.toml` at each run.
@@ -89,6 +93,8 @@ def render_metrics_doc() -> str:
         ]
         if m.private:
             facts.append("privacy: NULL below `rules.min_group_size`")
+        if m.per_grain:
+            facts.append("a state measured per period (`per_grain`)")
         lines.append("- " + "; ".join(facts) + "\n")
         lines.append(m.definition.strip() + "\n")
         mine = [b for b in bands if b.metric == m.name]

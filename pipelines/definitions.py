@@ -10,6 +10,7 @@ import dagster as dg
 from pipelines.defs.checks import build_checks
 from pipelines.defs.core import CORE_KEYS, core_tables
 from pipelines.defs.ingest import meta_rules, raw_inbox
+from pipelines.defs.platform import PLATFORM_ASSETS
 from pipelines.defs.publish import published_warehouse
 from pipelines.defs.resources import WarehouseResource
 from pipelines.defs.schedules import DAILY_JOB, DAILY_SCHEDULE
@@ -24,6 +25,7 @@ ASSETS = [
     core_tables,
     *MART_ASSETS,
     metric_tables,
+    *PLATFORM_ASSETS,
     published_warehouse,
     *REPORT_ASSETS,
 ]

@@ -20,6 +20,7 @@ from pipelines.core import build_core
 from pipelines.marts import MARTS, build_mart
 from pipelines.publish import PUBLISHED_SCHEMAS
 from pipelines.raw import ensure_raw
+from pipelines.roadmap import PlatformSettings, build_platform
 from pipelines.sql_examples import EXAMPLES
 from pipelines.sqlfiles import run_sql_file
 from pipelines.warehouse import configure
@@ -74,6 +75,7 @@ def build_reference(path: Path) -> duckdb.DuckDBPyConnection:
     for mart in MARTS:
         build_mart(con, mart.name)
     build_metrics(con)
+    build_platform(con, PlatformSettings())  # settings, friction, impact, roadmap (all empty)
     return con
 
 

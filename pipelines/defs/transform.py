@@ -4,6 +4,7 @@ import dagster as dg
 
 from metrics.compute import build_metrics
 from pipelines.defs.core import CORE_KEYS
+from pipelines.defs.platform import PLATFORM_KEYS
 from pipelines.defs.resources import WarehouseResource
 from pipelines.marts import MARTS, Mart, build_mart
 
@@ -65,4 +66,4 @@ def metric_tables(warehouse: WarehouseResource):
         )
 
 
-TRANSFORM_UPSTREAM = [*CORE_KEYS, *MART_KEYS, *METRIC_KEYS]
+TRANSFORM_UPSTREAM = [*CORE_KEYS, *MART_KEYS, *METRIC_KEYS, *PLATFORM_KEYS]
