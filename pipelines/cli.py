@@ -23,6 +23,7 @@ from pipelines.inbox import InboxError
 from pipelines.paths import Home, home
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
+DEMO_CONFIG = Path(__file__).resolve().parent / "demo" / "paved.demo.toml"
 
 
 class BadInput(ValueError):
@@ -180,7 +181,10 @@ def cmd_demo(args: argparse.Namespace, target: Home) -> int:
         f"paved demo: generated {sum(counts.values()):,} records "
         f"({args.engineers} engineers, {args.weeks} weeks) in {took:.1f}s"
     )
-    code = _run(target, [inbox], None)
+    config = target.root / "paved.toml"
+    if not config.exists():  # the demo's roadmap and thresholds, kept for later runs in this home
+        shutil.copyfile(DEMO_CONFIG, config)
+    code = _run(target, [inbox], config)
     if code != EXIT_OK:
         return code
     from pipelines.report import render_report
