@@ -177,6 +177,7 @@ def build_metrics(con: duckdb.DuckDBPyConnection, as_of: datetime | None = None)
             },
         )
     con.execute("DROP VIEW IF EXISTS metric_events")
+    _run(con, _framework_sql("comments"), {})
 
     counts: dict[str, int] = {}
     for table in TABLES:

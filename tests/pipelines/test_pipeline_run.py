@@ -10,6 +10,8 @@ import pytest
 
 from pipelines import runner
 from pipelines.paths import Home
+from pipelines.query import run_query
+from pipelines.sql_examples import EXAMPLES
 from tests.pipelines.batches import small_org
 
 
@@ -101,3 +103,21 @@ def test_a_failure_mid_run_leaves_the_published_copy_as_it_was(ran, monkeypatch)
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
     last = json.loads((home.root / "state" / "last_run.json").read_text())
     assert last["status"] == "failed" and "metrics exploded" in last["error"]
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda e: e.title[:40])
+def test_every_documented_example_query_runs_on_a_real_warehouse(ran, example):
+    home, _, _ = ran
+    result = run_query(home.published, example.sql)
+    assert result.columns
+
+
+def test_every_published_table_and_column_has_a_description(ran):
+    home, _, _ = ran
+    undocumented = published_rows(home, """
+        SELECT schema_name || '.' || table_name FROM duckdb_tables() WHERE comment IS NULL
+        UNION ALL
+        SELECT schema_name || '.' || table_name || '.' || column_name FROM duckdb_columns()
+        WHERE comment IS NULL AND schema_name IN ('core', 'marts', 'metrics', 'meta')
+          AND table_name NOT IN ('quarantine', 'engineer_aliases', 'alias_conflicts')""")
+    assert undocumented == []

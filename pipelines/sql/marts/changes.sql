@@ -103,3 +103,21 @@ SELECT
         AS lead_time_hours
 FROM all_changes
 ORDER BY service_id, deployed_at, change_id;
+
+-- Documentation shown by DESCRIBE, duckdb_columns() and docs/sql.md.
+COMMENT ON TABLE marts.changes IS 'One row per (service, change) shipped to production: a merged pull request, or a trunk commit in no pull request, with its lead time.';
+COMMENT ON COLUMN marts.changes.change_id IS '''<repo>#<number>'' for a pull request, ''<repo>@<sha>'' for a trunk commit';
+COMMENT ON COLUMN marts.changes.change_type IS 'pull_request or commit';
+COMMENT ON COLUMN marts.changes.repo IS 'owner/name';
+COMMENT ON COLUMN marts.changes.service_id IS 'the service whose deployment shipped it';
+COMMENT ON COLUMN marts.changes.team_id IS 'the service''s owning team';
+COMMENT ON COLUMN marts.changes.deployment_id IS 'the first counted deployment of the service that shipped it';
+COMMENT ON COLUMN marts.changes.author_id IS 'as received';
+COMMENT ON COLUMN marts.changes.author_engineer_id IS 'the engineer the author resolves to; NULL for bots and unknown authors';
+COMMENT ON COLUMN marts.changes.first_authored_at IS 'earliest authored_at among the change''s commits (UTC)';
+COMMENT ON COLUMN marts.changes.merged_at IS 'when the pull request merged (UTC)';
+COMMENT ON COLUMN marts.changes.deployed_at IS 'the deployment''s finished_at (UTC)';
+COMMENT ON COLUMN marts.changes.pr_number IS 'the pull request number, for pull requests';
+COMMENT ON COLUMN marts.changes.sha IS 'merge commit, or the trunk commit';
+COMMENT ON COLUMN marts.changes.known_commits IS 'commits of the change found in core.commits';
+COMMENT ON COLUMN marts.changes.lead_time_hours IS 'deployed_at - first_authored_at in hours; NULL when negative or unknown';

@@ -66,3 +66,11 @@ JOIN _dc_seeds AS s ON s.service_id = l.service_id AND s.counted_seq = l.counted
 JOIN core.commits AS c ON c.repo = l.repo AND c.sha = l.sha
 WHERE s.deployment_id NOT IN (SELECT deployment_id FROM _dc_explicit)
 ORDER BY service_id, deployment_id, sha;
+
+-- Documentation shown by DESCRIBE, duckdb_columns() and docs/sql.md.
+COMMENT ON TABLE marts.deployment_commits IS 'One row per (counted deployment, commit it shipped): explicit deployment_commits, or a walk of the commit graph.';
+COMMENT ON COLUMN marts.deployment_commits.deployment_id IS 'the counted deployment';
+COMMENT ON COLUMN marts.deployment_commits.service_id IS 'its service';
+COMMENT ON COLUMN marts.deployment_commits.repo IS 'the repository of the commit';
+COMMENT ON COLUMN marts.deployment_commits.sha IS 'a commit it shipped';
+COMMENT ON COLUMN marts.deployment_commits.method IS 'explicit (from deployment_commits) or commit_graph (reachable from the deployed sha, not from an earlier counted deployment)';

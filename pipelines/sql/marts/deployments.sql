@@ -112,3 +112,27 @@ LEFT JOIN _dep_counted AS c USING (deployment_id)
 LEFT JOIN _dep_incidents AS i USING (deployment_id)
 LEFT JOIN _dep_rollback AS rb USING (deployment_id)
 ORDER BY b.service_id, b.finished_at, b.deployment_id;
+
+-- Documentation shown by DESCRIBE, duckdb_columns() and docs/sql.md.
+COMMENT ON TABLE marts.deployments IS 'One row per deployment, classified by the rules in meta.rules: whether it counts, whether it failed and which rule fired.';
+COMMENT ON COLUMN marts.deployments.deployment_id IS 'the deployment';
+COMMENT ON COLUMN marts.deployments.service_id IS 'the service deployed';
+COMMENT ON COLUMN marts.deployments.team_id IS 'the service''s owning team';
+COMMENT ON COLUMN marts.deployments.repo IS 'the service''s repository';
+COMMENT ON COLUMN marts.deployments.environment IS 'as received';
+COMMENT ON COLUMN marts.deployments.sha IS 'the commit deployed';
+COMMENT ON COLUMN marts.deployments.started_at IS 'UTC';
+COMMENT ON COLUMN marts.deployments.finished_at IS 'UTC; the period a counted deployment belongs to';
+COMMENT ON COLUMN marts.deployments.status IS 'success, failure, cancelled or in_progress';
+COMMENT ON COLUMN marts.deployments.kind IS 'regular, rollback or hotfix';
+COMMENT ON COLUMN marts.deployments.via_platform IS 'deployed through the platform''s golden path';
+COMMENT ON COLUMN marts.deployments.is_production IS 'environment matches meta.rules.production_env_regex (case-insensitive)';
+COMMENT ON COLUMN marts.deployments.is_counted IS 'a production deployment with status success: the deployments DORA counts';
+COMMENT ON COLUMN marts.deployments.not_counted_reason IS 'why a deployment does not count (not production, not successful)';
+COMMENT ON COLUMN marts.deployments.counted_seq IS 'position in the service''s line of counted deployments (all production environments together)';
+COMMENT ON COLUMN marts.deployments.previous_counted_deployment_id IS 'the service''s previous counted deployment';
+COMMENT ON COLUMN marts.deployments.is_failure IS 'a counted deployment that an incident or a rollback marks as failed';
+COMMENT ON COLUMN marts.deployments.failure_reason IS 'the rule that fired, naming the incident or the rollback';
+COMMENT ON COLUMN marts.deployments.failure_incident_ids IS 'the incidents that make it failed';
+COMMENT ON COLUMN marts.deployments.rolled_back_by_deployment_id IS 'the rollback that followed it before the next regular deployment';
+COMMENT ON COLUMN marts.deployments.is_rework IS 'a counted rollback or hotfix (deployment rework rate)';

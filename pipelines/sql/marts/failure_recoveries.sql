@@ -33,3 +33,15 @@ SELECT
 FROM marts.deployments AS d
 JOIN marts.deployments AS rb ON rb.deployment_id = d.rolled_back_by_deployment_id
 ORDER BY service_id, deployed_at, deployment_id, cause_id;
+
+-- Documentation shown by DESCRIBE, duckdb_columns() and docs/sql.md.
+COMMENT ON TABLE marts.failure_recoveries IS 'One row per (failed counted deployment, cause): each incident that made it failed and the rollback that followed it, with recovery time.';
+COMMENT ON COLUMN marts.failure_recoveries.deployment_id IS 'the failed deployment';
+COMMENT ON COLUMN marts.failure_recoveries.service_id IS 'its service';
+COMMENT ON COLUMN marts.failure_recoveries.team_id IS 'the service''s owning team';
+COMMENT ON COLUMN marts.failure_recoveries.failure_rule IS 'incident_explicit, incident_time_window or rollback';
+COMMENT ON COLUMN marts.failure_recoveries.cause_id IS 'the incident or the rollback deployment';
+COMMENT ON COLUMN marts.failure_recoveries.deployed_at IS 'the failed deployment''s finished_at (UTC)';
+COMMENT ON COLUMN marts.failure_recoveries.recovery_started_at IS 'incident opened_at, or the failed deployment''s finished_at for a rollback';
+COMMENT ON COLUMN marts.failure_recoveries.recovered_at IS 'incident resolved_at, or the rollback''s finished_at; NULL while unresolved';
+COMMENT ON COLUMN marts.failure_recoveries.recovery_hours IS 'recovered_at - recovery_started_at in hours';

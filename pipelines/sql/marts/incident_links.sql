@@ -110,3 +110,19 @@ SELECT
     END AS link_reason
 FROM classified
 ORDER BY incident_id;
+
+-- Documentation shown by DESCRIBE, duckdb_columns() and docs/sql.md.
+COMMENT ON TABLE marts.incident_links IS 'One row per incident: the counted production deployment it makes failed, and how (or why not) it was linked.';
+COMMENT ON COLUMN marts.incident_links.incident_id IS 'the incident';
+COMMENT ON COLUMN marts.incident_links.service_id IS 'the affected service';
+COMMENT ON COLUMN marts.incident_links.team_id IS 'the service''s owning team';
+COMMENT ON COLUMN marts.incident_links.severity IS 'as received';
+COMMENT ON COLUMN marts.incident_links.opened_at IS 'when it was opened (UTC)';
+COMMENT ON COLUMN marts.incident_links.acknowledged_at IS 'when it was acknowledged (UTC)';
+COMMENT ON COLUMN marts.incident_links.resolved_at IS 'when it was resolved (UTC); NULL while open';
+COMMENT ON COLUMN marts.incident_links.caused_by_deployment_id IS 'the deployment the incident named, if any';
+COMMENT ON COLUMN marts.incident_links.is_counted IS 'whether its severity counts under meta.rules.incident_severities';
+COMMENT ON COLUMN marts.incident_links.deployment_id IS 'the counted deployment it makes failed; NULL when not linked (see link_reason)';
+COMMENT ON COLUMN marts.incident_links.link_method IS 'explicit (caused_by_deployment_id) or time_window (latest counted deployment of the service before opened_at); NULL when not linked';
+COMMENT ON COLUMN marts.incident_links.hours_after_deployment IS 'hours from the linked deployment''s finish to opened_at';
+COMMENT ON COLUMN marts.incident_links.link_reason IS 'why it was linked this way, or why it was not';

@@ -51,3 +51,13 @@ SELECT
 FROM cohort AS c
 JOIN milestones AS m USING (engineer_id)
 ORDER BY c.cohort_month, c.engineer_id, m.reached_at;
+
+-- Documentation shown by DESCRIBE, duckdb_columns() and docs/sql.md.
+COMMENT ON TABLE marts.onboarding IS 'One row per (engineer, onboarding milestone reached); no names, team-level metrics only.';
+COMMENT ON COLUMN marts.onboarding.engineer_id IS 'the engineer';
+COMMENT ON COLUMN marts.onboarding.team_id IS 'their team';
+COMMENT ON COLUMN marts.onboarding.cohort_month IS 'first day of their start month';
+COMMENT ON COLUMN marts.onboarding.start_date IS 'their start date';
+COMMENT ON COLUMN marts.onboarding.milestone IS 'first_commit, first_pr_merged, first_production_deploy or tenth_pr_merged';
+COMMENT ON COLUMN marts.onboarding.reached_at IS 'when they reached it (UTC)';
+COMMENT ON COLUMN marts.onboarding.days_since_start IS 'fractional days from start_date 00:00 UTC to reached_at';

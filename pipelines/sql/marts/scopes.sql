@@ -29,3 +29,10 @@ GROUP BY team_id
 UNION ALL
 SELECT 'org' AS scope, 'org' AS scope_id, 'Organisation' AS name, NULL AS team_id
 ORDER BY scope, scope_id;
+
+-- Documentation shown by DESCRIBE, duckdb_columns() and docs/sql.md.
+COMMENT ON TABLE marts.scopes IS 'One row per scope a metric is reported for: every service, every team and the organisation (''org'').';
+COMMENT ON COLUMN marts.scopes.scope IS 'service, team or org';
+COMMENT ON COLUMN marts.scopes.scope_id IS 'the service_id, team_id, or ''org''';
+COMMENT ON COLUMN marts.scopes.name IS 'display name, when known';
+COMMENT ON COLUMN marts.scopes.team_id IS 'for a service: its owning team';

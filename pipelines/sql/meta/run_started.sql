@@ -13,3 +13,6 @@ COMMENT ON TABLE meta.runs IS 'One row per pipeline run, with the rules it ran u
 COMMENT ON COLUMN meta.runs.status IS 'running, success or failed; a failed run never reaches the published copy';
 COMMENT ON COLUMN meta.runs.quarantined IS 'records in core.quarantine after the run';
 COMMENT ON COLUMN meta.runs.rules IS 'the rules in force (as meta.rules) for this run';
+COMMENT ON COLUMN meta.runs.run_id IS 'the Dagster run id';
+COMMENT ON COLUMN meta.runs.started_at IS 'UTC';
+COMMENT ON COLUMN meta.runs.finished_at IS 'UTC; NULL while running';

@@ -21,3 +21,7 @@ CREATE TABLE IF NOT EXISTS meta.batches (
 );
 COMMENT ON TABLE raw.records IS 'One envelope per record exactly as received; append-only, stored once per distinct payload.';
 COMMENT ON TABLE meta.batches IS 'One row per load: an inbox folder or a source sync.';
+COMMENT ON COLUMN meta.batches.batch_id IS 'the load; raw.records.batch_id points here';
+COMMENT ON COLUMN meta.batches.started_at IS 'when the load started (UTC)';
+COMMENT ON COLUMN meta.batches.kind IS 'inbox or source';
+COMMENT ON COLUMN meta.batches.detail IS 'the folder, or the source and whether it was a full resync';
