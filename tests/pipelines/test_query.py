@@ -68,3 +68,48 @@ def test_a_long_query_is_stopped_by_the_time_limit(published):
 def test_a_missing_published_copy_says_how_to_make_one(tmp_path):
     with pytest.raises(QueryRefused, match="paved demo"):
         run_query(tmp_path / "none.duckdb", "select 1")
+
+
+def test_a_memory_bomb_is_stopped_by_the_memory_limit(published):
+    bomb = "select string_agg(repeat('x', 1000), ',') from range(5000000)"
+    with pytest.raises(QueryRefused, match="more memory than allowed|was stopped"):
+        run_query(published, bomb, timeout_s=60)
+
+
+def test_a_query_during_publishes_sees_one_consistent_version(tmp_path):
+    """Queries through the sandbox while the pipeline swaps in new copies never fail."""
+    import threading
+
+    from pipelines.paths import Home
+    from pipelines.publish import publish
+    from pipelines.warehouse import open_warehouse
+
+    home = Home(tmp_path / "home").ensure()
+    stop = threading.Event()
+
+    def publisher() -> None:
+        with open_warehouse(home.warehouse) as con:
+            con.execute("CREATE SCHEMA IF NOT EXISTS marts")
+            version = 0
+            while not stop.is_set():
+                version += 1
+                con.execute("CREATE OR REPLACE TABLE marts.facts AS "
+                            "SELECT range AS id, ? AS version FROM range(5000)", [version])
+                publish(con, home)
+
+    with open_warehouse(home.warehouse) as con:
+        con.execute("CREATE SCHEMA marts")
+        con.execute("CREATE TABLE marts.facts AS SELECT range AS id, 0 AS version FROM range(5000)")
+        publish(con, home)
+    thread = threading.Thread(target=publisher)
+    thread.start()
+    try:
+        results = [
+            run_query(home.published,
+                      "select count(*), min(version) = max(version) from marts.facts").rows[0]
+            for _ in range(40)
+        ]
+    finally:
+        stop.set()
+        thread.join()
+    assert all(r == (5000, True) for r in results)
