@@ -22,6 +22,7 @@ empty state to show. `import dagster` never happens here (it costs ~1.4 s): only
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
@@ -85,6 +86,28 @@ class Status:
 
 
 @dataclass(frozen=True)
+class LastRun:
+    """`<home>/state/last_run.json`: what the latest `paved run` did, even when it failed.
+
+    A failed run never publishes, so the published copy cannot record its own failure; this file,
+    written by the runner next to the warehouse, is the only place the dashboard can learn of it.
+    """
+
+    path: Path
+    status: str
+    run_id: str | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    seconds: float | None = None
+    error: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        text = self.status.lower()
+        return text not in SUCCESS_STATUSES and text not in RUNNING_STATUSES
+
+
+@dataclass(frozen=True)
 class Freshness:
     """When the data was last refreshed and whether the reader should be warned about it."""
 
@@ -93,6 +116,8 @@ class Freshness:
     last_started: datetime | None
     stale: bool
     last_run_failed: bool
+    failed_run: LastRun | None = None
+    """A failed run newer than the published copy (from state/last_run.json), if any."""
 
     @property
     def warn(self) -> bool:
@@ -263,7 +288,7 @@ SERIES_COLUMNS = (
 )
 
 # The delta is the difference of two stored values, never a recomputation of the metric; NULL
-# when either week is undefined, so an undefined week never shows a change.
+# when either period is undefined, so an undefined period never shows a change.
 _SERIES_SQL = """
 WITH s AS (
     SELECT
@@ -283,6 +308,30 @@ ORDER BY metric, period_start
 """
 
 
+def series(
+    metrics: Sequence[str],
+    scope: str,
+    scope_id: str,
+    *,
+    grain: str = "week",
+    until: date,
+    since: date | None = None,
+) -> pd.DataFrame:
+    """Values of `metrics` at `grain` for one scope, from `since` to `until` (period starts).
+
+    The previous period's value is looked up before `since` is applied, so the first period shown
+    still has its delta.
+    """
+    if not status().has(METRIC_VALUES):
+        return pd.DataFrame(columns=list(SERIES_COLUMNS))
+    frame = query(
+        _SERIES_SQL,
+        [grain, scope, scope_id, list(metrics), until, since, since],
+    )
+    frame["period_start"] = pd.to_datetime(frame["period_start"]).dt.date
+    return frame
+
+
 def weekly_series(
     metrics: Sequence[str],
     scope: str,
@@ -291,19 +340,8 @@ def weekly_series(
     until: date,
     since: date | None = None,
 ) -> pd.DataFrame:
-    """Weekly values of `metrics` for one scope, from `since` to `until` (period starts).
-
-    The previous week's value is looked up before `since` is applied, so the first week shown
-    still has its delta.
-    """
-    if not status().has(METRIC_VALUES):
-        return pd.DataFrame(columns=list(SERIES_COLUMNS))
-    frame = query(
-        _SERIES_SQL,
-        ["week", scope, scope_id, list(metrics), until, since, since],
-    )
-    frame["period_start"] = pd.to_datetime(frame["period_start"]).dt.date
-    return frame
+    """Weekly values of `metrics` for one scope (see `series`)."""
+    return series(metrics, scope, scope_id, grain="week", until=until, since=since)
 
 
 _LATEST_WEEK_SQL = """
@@ -329,6 +367,99 @@ def latest_complete_week(as_of: datetime) -> date | None:
     return pd.Timestamp(value).date()
 
 
+_LATEST_MONTH_SQL = """
+SELECT max(period_start) AS period_start
+FROM metrics.metric_values
+WHERE grain = 'month' AND period_start + INTERVAL 1 MONTH <= ?
+"""
+
+
+def latest_complete_period(grain: str, as_of: datetime) -> date | None:
+    """The latest week or month whose days had all passed at `as_of` (see latest_complete_week)."""
+    if grain == "week":
+        return latest_complete_week(as_of)
+    if not status().has(METRIC_VALUES):
+        return None
+    value = query(_LATEST_MONTH_SQL, [as_of.date()])["period_start"].iloc[0]
+    if value is None or pd.isna(value):
+        return None
+    return pd.Timestamp(value).date()
+
+
+# --- services ---------------------------------------------------------------------------------
+
+SERVICE_COLUMNS = ("service_id", "name", "team_id")
+SCOPES = "marts.scopes"
+SERVICES = "core.services"
+
+_SCOPES_SERVICES_SQL = """
+SELECT scope_id AS service_id, coalesce(name, scope_id) AS name, team_id
+FROM marts.scopes WHERE scope = 'service' ORDER BY service_id
+"""
+_CORE_SERVICES_SQL = """
+SELECT service_id, coalesce(name, service_id) AS name, team_id
+FROM core.services ORDER BY service_id
+"""
+_METRIC_SERVICES_SQL = """
+SELECT DISTINCT scope_id AS service_id, scope_id AS name, NULL::VARCHAR AS team_id
+FROM metrics.metric_values WHERE scope = 'service' ORDER BY service_id
+"""
+
+
+def services() -> pd.DataFrame:
+    """Every service with its name and owning team: marts.scopes, else core.services.
+
+    A warehouse with neither still lists the services metric_values reports on (no team known),
+    so the service filter works on any published copy.
+    """
+    st_ = status()
+    for table, sql in ((SCOPES, _SCOPES_SERVICES_SQL), (SERVICES, _CORE_SERVICES_SQL)):
+        if st_.has(table):
+            return query(sql)
+    if st_.has(METRIC_VALUES):
+        return query(_METRIC_SERVICES_SQL)
+    return pd.DataFrame(columns=list(SERVICE_COLUMNS))
+
+
+# --- meta.rules and metrics.bands --------------------------------------------------------------
+
+RULES = "meta.rules"
+BAND_TABLE = "metrics.bands"
+THRESHOLD_COLUMNS = ("metric", "report_year", "band", "lower", "upper", "reported")
+
+_BAND_YEAR_SQL = "SELECT band_year FROM meta.rules LIMIT 1"
+_PERFORMANCE_YEAR_SQL = "SELECT max(report_year) AS band_year FROM metrics.performance"
+
+
+def band_year() -> int | None:
+    """The State of DevOps report year whose bands are in force (meta.rules.band_year).
+
+    Without meta.rules, the year metrics.performance was banded with; None when neither says.
+    """
+    st_ = status()
+    for table, sql in ((RULES, _BAND_YEAR_SQL), (PERFORMANCE, _PERFORMANCE_YEAR_SQL)):
+        if st_.has(table):
+            frame = query(sql)
+            if len(frame) and not pd.isna(frame["band_year"].iloc[0]):
+                return int(frame["band_year"].iloc[0])
+    return None
+
+
+_THRESHOLDS_SQL = """
+SELECT metric, report_year, band, lower, upper, reported
+FROM metrics.bands
+WHERE report_year = ? AND list_contains(?::VARCHAR[], metric)
+ORDER BY metric, lower NULLS FIRST
+"""
+
+
+def band_thresholds(metrics: Sequence[str], year: int | None) -> pd.DataFrame:
+    """The band boundaries of `metrics` in report `year` (one row per metric and band)."""
+    if year is None or not status().has(BAND_TABLE):
+        return pd.DataFrame(columns=list(THRESHOLD_COLUMNS))
+    return query(_THRESHOLDS_SQL, [year, list(metrics)])
+
+
 # --- metrics.performance ---------------------------------------------------------------------
 
 BAND_COLUMNS = ("metric", "band", "value", "window_start", "window_end", "report_year")
@@ -346,6 +477,53 @@ def bands(metrics: Sequence[str], scope: str, scope_id: str) -> pd.DataFrame:
     if not status().has(PERFORMANCE):
         return pd.DataFrame(columns=list(BAND_COLUMNS)).set_index("metric")
     return query(_BANDS_SQL, [scope, scope_id, list(metrics)]).set_index("metric")
+
+
+TEAM_BAND_COLUMNS = (
+    "metric", "team_id", "band", "value", "sample_size", "window_start", "window_end",
+    "report_year",
+)  # fmt: skip
+
+# Each metric's latest window only; a team without enough data has band NULL and is kept (it is
+# part of the distribution as "no band", not left out).
+_TEAM_BANDS_SQL = """
+SELECT metric, scope_id AS team_id, band, value, sample_size, window_start, window_end,
+       report_year
+FROM metrics.performance
+WHERE scope = 'team' AND list_contains(?::VARCHAR[], metric)
+QUALIFY window_end = max(window_end) OVER (PARTITION BY metric)
+    AND report_year = max(report_year) OVER (PARTITION BY metric, window_end)
+ORDER BY metric, team_id
+"""
+
+
+def team_bands(metrics: Sequence[str]) -> pd.DataFrame:
+    """Every team's band per metric over the latest trailing window (metrics.performance)."""
+    if not status().has(PERFORMANCE):
+        return pd.DataFrame(columns=list(TEAM_BAND_COLUMNS))
+    return query(_TEAM_BANDS_SQL, [list(metrics)])
+
+
+_BAND_COUNTS_SQL = """
+WITH latest AS (
+    SELECT metric, band
+    FROM metrics.performance
+    WHERE scope = 'team' AND list_contains(?::VARCHAR[], metric)
+    QUALIFY window_end = max(window_end) OVER (PARTITION BY metric)
+        AND report_year = max(report_year) OVER (PARTITION BY metric, window_end)
+)
+SELECT metric, coalesce(band, 'none') AS band, count(*) AS teams
+FROM latest
+GROUP BY ALL
+ORDER BY metric, band
+"""
+
+
+def band_counts(metrics: Sequence[str]) -> pd.DataFrame:
+    """How many teams sit in each band per metric ('none': not enough data for a band)."""
+    if not status().has(PERFORMANCE):
+        return pd.DataFrame(columns=["metric", "band", "teams"])
+    return query(_BAND_COUNTS_SQL, [list(metrics)])
 
 
 # --- meta.runs -------------------------------------------------------------------------------
@@ -383,18 +561,75 @@ def utc_now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def last_run_path() -> Path:
+    """Where the runner records the latest run, failed or not."""
+    return home().root / "state" / "last_run.json"
+
+
+def last_run() -> LastRun | None:
+    """The latest run recorded in state/last_run.json; None when no run was recorded yet.
+
+    An unreadable file is reported as a run with status "unreadable" and the reason, so a page
+    can say so instead of failing.
+    """
+    path = last_run_path()
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        return LastRun(path=path, status="unreadable", error=f"{path} could not be read: {exc}")
+    if not isinstance(raw, dict):
+        return LastRun(path=path, status="unreadable", error=f"{path} does not hold a JSON object")
+    seconds = raw.get("seconds")
+    return LastRun(
+        path=path,
+        status=str(raw.get("status") or "unknown"),
+        run_id=None if raw.get("run_id") is None else str(raw["run_id"]),
+        started_at=_parse_time(raw.get("started_at")),
+        finished_at=_parse_time(raw.get("finished_at")),
+        seconds=float(seconds) if isinstance(seconds, int | float) else None,
+        error=None if raw.get("error") is None else str(raw["error"]),
+    )
+
+
+def _parse_time(value: Any) -> datetime | None:
+    """An ISO timestamp from the state file as naive UTC; None when absent or unparsable."""
+    if not value:
+        return None
+    try:
+        return _naive_utc(pd.Timestamp(str(value)))
+    except (ValueError, TypeError):
+        return None
+
+
+def _failed_since(run: LastRun | None, refreshed: datetime | None) -> LastRun | None:
+    """The recorded run when it failed after the published copy's refresh (so the copy is older)."""
+    if run is None or not run.failed:
+        return None
+    if refreshed is not None and run.started_at is not None and run.started_at <= refreshed:
+        return None
+    return run
+
+
 def freshness(now: datetime | None = None) -> Freshness:
-    """When the data was last refreshed, stale after two days, and whether the last run failed."""
+    """When the data was last refreshed, stale after two days, and whether the last run failed.
+
+    The run log inside the published copy only knows runs that published; a later failed run is
+    read from state/last_run.json.
+    """
     now = now or utc_now()
     if not status().has(RUNS):
         # No run log: the moment the copy was published is the best "refreshed at" we have.
         published = _published_at()
+        failed_run = _failed_since(last_run(), published)
         return Freshness(
             published,
             None,
             None,
             stale=published is None or now - published > STALE_AFTER,
-            last_run_failed=False,
+            last_run_failed=failed_run is not None,
+            failed_run=failed_run,
         )
     row = query(_RUNS_SQL).iloc[0]
     refreshed = _naive_utc(row["last_refreshed"])
@@ -404,10 +639,12 @@ def freshness(now: datetime | None = None) -> Freshness:
         and last_status.lower() not in SUCCESS_STATUSES
         and last_status.lower() not in RUNNING_STATUSES
     )
+    failed_run = _failed_since(last_run(), refreshed)
     return Freshness(
         last_refreshed=refreshed,
         last_status=last_status,
         last_started=_naive_utc(row["last_started"]),
         stale=refreshed is None or now - refreshed > STALE_AFTER,
-        last_run_failed=failed,
+        last_run_failed=failed or failed_run is not None,
+        failed_run=failed_run,
     )

@@ -30,6 +30,11 @@ class PageSpec:
     def path(self) -> Path:
         return PAGES_DIR / self.file
 
+    @property
+    def url_path(self) -> str:
+        """The page's URL path as st.Page infers it: "" for the default page, else the file stem."""
+        return "" if self.default else Path(self.file).stem
+
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("overview.py", "Overview", ":material/dashboard:", "DORA", default=True),

@@ -137,7 +137,7 @@ def table_names(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 def _catalog_message(con: duckdb.DuckDBPyConnection, exc: duckdb.Error) -> str:
     text = _first_line(exc)
-    match = re.search(r'with name "?([^\s"!]+)"? does not exist', text)
+    match = re.search(r'Table with name "?([^\s"!]+)"? does not exist', text)
     if not match:
         return text
     wanted = match.group(1)

@@ -177,6 +177,7 @@ def _failure_message(result) -> str:
             cause = error
             while cause.cause is not None:  # the user error, not Dagster's wrapper
                 cause = cause.cause
-            text = cause.message.strip().splitlines()[-1] if cause.message else "unknown error"
+            lines = [line.strip() for line in (cause.message or "").splitlines()]
+            text = next((line for line in lines if line), "unknown error")
             return f"step {event.step_key} failed: {text}"
     return "the run failed before any step started (see the Dagster logs with `paved dev`)"

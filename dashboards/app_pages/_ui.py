@@ -1,21 +1,40 @@
-"""UI pieces shared by the pages: URL-bound filters, empty states and the freshness banner.
+"""UI pieces shared by the pages: URL-bound filters, tables with CSV, empty states, freshness.
 
 A leading underscore keeps this module out of the page registry. Filters live in the URL
 (`st.query_params`) with stable ids as values (team ids, not display names), so a link to a view
 keeps working when a team is renamed; a value equal to the default is dropped from the URL to keep
 shared links short.
+
+Filters also apply across pages: moving to another page clears the URL's query parameters and
+drops the previous page's widget state (Streamlit does both on navigation), so each choice is
+also remembered in a plain session-state entry that outlives the widget, and the next page that
+shows the same filter starts from it and writes it back into its own URL.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from dashboards.data import Freshness, Status, WarehouseUnavailable, utc_now
+from dashboards.filters import (
+    ALL_SERVICES,
+    DEFAULT_GRAIN,
+    DEFAULT_PERIOD,
+    GRAINS,
+    ORG,
+    PERIODS,
+)
 
 EMPTY_MESSAGE = "No data published yet: run `paved demo` or `paved run --inbox DIR`."
+SHARED_FILTERS = "_shared_filters"
+"""Session-state entry (not a widget key) holding the last choice of every URL filter."""
+TABLE_ROWS_SHOWN = 5_000
+"""Rows drawn in a table; the CSV download always holds every row of the filtered table."""
 
 
 def url_selectbox(
@@ -29,23 +48,149 @@ def url_selectbox(
 ) -> str:
     """A selectbox whose value is read from and written to the URL query parameter `param`.
 
-    The URL seeds the widget once per session (an unknown value falls back to the default); after
-    that the widget is the source of truth and the URL follows it.
+    The URL seeds the widget (an unknown value falls back to the choice remembered from another
+    page, then to the default); after that the widget is the source of truth and the URL follows
+    it.
     """
     choices = list(options)
     if default not in choices:
         default = choices[0]
     widget_key = f"filter_{param}"
-    if st.session_state.get(widget_key) not in choices:
+    remembered: dict[str, str] = st.session_state.setdefault(SHARED_FILTERS, {})
+    current = st.session_state.get(widget_key)
+    if current not in choices:
         from_url = st.query_params.get(param)
-        st.session_state[widget_key] = from_url if from_url in choices else default
+        if from_url in choices:
+            current = from_url
+        elif remembered.get(param) in choices:
+            current = remembered[param]
+        else:
+            current = default
+    # Always set, even when unchanged: on another page the same key is a new widget, which would
+    # otherwise start from its first option instead of the value carried over.
+    st.session_state[widget_key] = current
     value: str = st.selectbox(label, choices, key=widget_key, format_func=format_func, help=help)
+    remembered[param] = value
     if value == default:
         if param in st.query_params:
             del st.query_params[param]
     elif st.query_params.get(param) != value:
         st.query_params[param] = value
     return value
+
+
+def period_filter(*, monthly: bool = False) -> str:
+    """The period filter (`?period=`), shared by every page that has one."""
+    return url_selectbox(
+        "Period",
+        list(PERIODS),
+        param="period",
+        default=DEFAULT_PERIOD,
+        format_func=lambda p: PERIODS[p].label,
+        help="How many complete weeks are shown"
+        + (" (3, 6 or 12 months on a monthly view)." if monthly else "."),
+    )
+
+
+def team_filter(names: Mapping[str, str]) -> str:
+    """The team filter (`?team=`): the whole organisation or one team, by stable team id."""
+    options = {ORG: "Whole organisation", **names}
+    return url_selectbox(
+        "Team",
+        list(options),
+        param="team",
+        default=ORG,
+        format_func=lambda t: options.get(t, t),
+        help="The whole organisation, or one team's services.",
+    )
+
+
+def service_filter(names: Mapping[str, str]) -> str:
+    """The service filter (`?service=`): every service in view, or one of `names` (id -> name).
+
+    Choosing another team narrows `names`; a service of the previous team then falls back to
+    every service rather than showing another team's service.
+    """
+    options = {ALL_SERVICES: "All services", **names}
+    return url_selectbox(
+        "Service",
+        list(options),
+        param="service",
+        default=ALL_SERVICES,
+        format_func=lambda s: options.get(s, s),
+        help="One service, or every service of the team (or organisation).",
+    )
+
+
+def grain_filter() -> str:
+    """Weekly or monthly figures (`?grain=`)."""
+    return url_selectbox(
+        "Grain",
+        list(GRAINS),
+        param="grain",
+        default=DEFAULT_GRAIN,
+        format_func=lambda g: GRAINS[g],
+        help="Figures per ISO week (Monday to Sunday) or per calendar month.",
+    )
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """The CSV a download holds: every row and column, ISO timestamps, empty for undefined."""
+    return frame.to_csv(index=False, date_format="%Y-%m-%dT%H:%M:%S").encode("utf-8")
+
+
+def download_csv(
+    frame: pd.DataFrame, *, key: str, file_name: str, label: str = "Download CSV"
+) -> None:
+    """A CSV download of `frame`, built only when clicked (a large table costs nothing until then).
+
+    `on_click="ignore"` keeps the page from re-running: a download changes nothing on screen.
+    """
+    st.download_button(
+        label,
+        data=lambda: csv_bytes(frame),
+        file_name=file_name,
+        mime="text/csv",
+        key=f"csv_{key}",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+
+
+def table(
+    frame: pd.DataFrame,
+    *,
+    key: str,
+    file_name: str,
+    column_config: Mapping[str, Any] | None = None,
+    empty: str = "Nothing to show.",
+    count: bool = True,
+) -> None:
+    """A table with its CSV download; an empty table is one sentence that says why it is empty.
+
+    Only the first TABLE_ROWS_SHOWN rows are drawn (the browser grid slows down past that); the
+    caption says so and the CSV still has every row. `count=False` leaves the row count to the
+    caller (the SQL page writes it with the run time).
+    """
+    if frame.empty:
+        st.info(empty, icon=":material/info:")
+        return
+    shown = frame.head(TABLE_ROWS_SHOWN)
+    st.dataframe(
+        shown,
+        key=f"table_{key}",
+        hide_index=True,
+        column_config=dict(column_config or {}),
+    )
+    rows = f"{len(frame):,} row{'s' if len(frame) != 1 else ''}"
+    left, right = st.columns([3, 1], vertical_alignment="center")
+    with left:
+        if len(frame) > len(shown):
+            st.caption(f"Showing the first {len(shown):,} of {rows}; the CSV has all of them.")
+        elif count:
+            st.caption(rows)
+    with right:
+        download_csv(frame, key=key, file_name=file_name)
 
 
 def empty_state(status: Status, detail: str | None = None) -> None:
@@ -83,7 +228,16 @@ def freshness_banner(freshness: Freshness, now: datetime | None = None) -> None:
             f"Data last refreshed {_ago(freshness.last_refreshed, now)} "
             f"({freshness.last_refreshed:%Y-%m-%d %H:%M} UTC)."
         )
-    if freshness.last_run_failed:
+    if freshness.failed_run is not None:
+        run = freshness.failed_run
+        when = "" if run.started_at is None else f" (started {run.started_at:%Y-%m-%d %H:%M} UTC)"
+        reason = f": {run.error}" if run.error else ""
+        st.warning(
+            f"{text} The last pipeline run{when} failed{reason}. The published copy shown here "
+            "is older: it comes from the last successful run. See the Data quality page.",
+            icon=":material/error:",
+        )
+    elif freshness.last_run_failed:
         st.warning(
             f"{text} The last pipeline run ended with status "
             f"`{freshness.last_status}`: figures may be out of date.",

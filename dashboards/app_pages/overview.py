@@ -1,8 +1,9 @@
 """Overview: the DORA figures of the latest complete week, their bands and a weekly trend.
 
 Everything shown is read from metrics.metric_values, metrics.performance, metrics.catalog and
-meta.runs; the page formats and lays out, it never computes a metric. The team, period and trend
-metric are URL parameters (`?team=…&period=…&metric=…`) so a view can be shared as a link.
+meta.runs; the page formats and lays out, it never computes a metric. The team, service, period
+and trend metric are URL parameters (`?team=…&service=…&period=…&metric=…`) so a view can be
+shared as a link; team, service and period follow the user to the other pages.
 """
 
 from __future__ import annotations
@@ -14,17 +15,18 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import charts, data
-from dashboards.app_pages._ui import empty_state, freshness_banner, unavailable, url_selectbox
+from dashboards.app_pages._ui import (
+    empty_state,
+    freshness_banner,
+    period_filter,
+    service_filter,
+    team_filter,
+    unavailable,
+    url_selectbox,
+)
+from dashboards.filters import ALL_SERVICES, ORG, PERIODS, scope_of
 from dashboards.formatting import BAND_COLOURS, band_label, format_delta, format_value, is_missing
 
-ORG = "org"
-PERIODS: dict[str, tuple[str, int | None]] = {
-    "12w": ("Last 12 weeks", 12),
-    "26w": ("Last 26 weeks", 26),
-    "52w": ("Last 52 weeks", 52),
-    "all": ("All weeks", None),
-}
-DEFAULT_PERIOD = "12w"
 TILES_PER_ROW = 3
 
 
@@ -33,35 +35,27 @@ def _text(value: object, fallback: str = "") -> str:
     return fallback if is_missing(value) or not str(value) else str(value)
 
 
-def _scope(team: str) -> tuple[str, str]:
-    """The metric_values scope of a team choice: the whole organisation or one team."""
-    return ("org", ORG) if team == ORG else ("team", team)
-
-
-def _filters(catalog: pd.DataFrame, metrics: list[str]) -> tuple[str, str, str, str]:
-    """Team, period and trend-metric filters, bound to the URL; returns them and the team label."""
+def _filters(catalog: pd.DataFrame, metrics: list[str]) -> tuple[str, str, str, str, str]:
+    """Team, service, period and trend-metric filters, bound to the URL (team, service and period
+    shared with the other pages); returns them and the label of the scope they select."""
     teams = data.teams()
     names = {ORG: "Whole organisation", **dict(zip(teams["team_id"], teams["name"], strict=True))}
-    left, middle, right = st.columns(3)
-    with left:
-        team = url_selectbox(
-            "Team",
-            list(names),
-            param="team",
-            default=ORG,
-            format_func=lambda t: names.get(t, t),
-            help="The whole organisation, or one team's services.",
-        )
-    with middle:
-        period = url_selectbox(
-            "Period",
-            list(PERIODS),
-            param="period",
-            default=DEFAULT_PERIOD,
-            format_func=lambda p: PERIODS[p][0],
-            help="How many complete weeks the sparklines and the trend show.",
-        )
-    with right:
+    services = data.services()
+    team_col, service_col, period_col, metric_col = st.columns(4)
+    with team_col:
+        team = team_filter({t: n for t, n in names.items() if t != ORG})
+    in_view = services if team == ORG else services[services["team_id"] == team]
+    service_names = dict(zip(in_view["service_id"], in_view["name"], strict=True))
+    with service_col:
+        service = service_filter(service_names)
+    with period_col:
+        period = period_filter()
+    label = (
+        names.get(team, team)
+        if service == ALL_SERVICES
+        else f"service {service_names.get(service, service)}"
+    )
+    with metric_col:
         metric = url_selectbox(
             "Trend metric",
             metrics,
@@ -69,7 +63,7 @@ def _filters(catalog: pd.DataFrame, metrics: list[str]) -> tuple[str, str, str, 
             default=metrics[0],
             format_func=lambda m: _text(catalog.at[m, "label"], m),
         )
-    return team, period, metric, names.get(team, team)
+    return team, service, period, metric, label
 
 
 def _window(band: pd.Series) -> str:
@@ -124,7 +118,7 @@ def _tile(
 
 
 def _since(week: date, period: str) -> date | None:
-    weeks = PERIODS[period][1]
+    weeks = PERIODS[period].weeks
     return None if weeks is None else week - timedelta(weeks=weeks - 1)
 
 
@@ -144,8 +138,8 @@ def main() -> None:
         empty_state(status, "The catalog defines none of the DORA metrics yet.")
         return
 
-    team, period, trend_metric, team_label = _filters(catalog, metrics)
-    scope, scope_id = _scope(team)
+    team, service, period, trend_metric, team_label = _filters(catalog, metrics)
+    scope, scope_id = scope_of(team, service)
 
     now = data.utc_now()
     as_of = min(freshness.last_refreshed or now, now)

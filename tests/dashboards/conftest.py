@@ -6,23 +6,56 @@ can import its constants without clashing with other folders' conftest modules).
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from dashboard_fixtures import Warehouse, write_warehouse
+from dashboard_fixtures import Warehouse, write_last_run, write_warehouse
 
 from pipelines.paths import Home
 
 
-@pytest.fixture
-def make_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Home]]:
-    """Build a PAVED_HOME with a published copy (or none), and point PAVED_HOME at it."""
+@pytest.fixture(scope="session")
+def warehouse_files(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Warehouse], Path]:
+    """Each distinct fixture warehouse written once per session, then copied (~2 ms vs ~1.5 s).
 
-    def build(spec: Warehouse | None = None, *, published: bool = True) -> Home:
+    Keyed on the spec's repr, which spells out every option; a copy has its own path and inode,
+    so the dashboard's cache never mixes two tests' copies.
+    """
+    written: dict[str, Path] = {}
+    folder = tmp_path_factory.mktemp("warehouses")
+
+    def file_for(spec: Warehouse) -> Path:
+        key = repr(spec)
+        if key not in written:
+            written[key] = write_warehouse(folder / f"w{len(written)}.duckdb", spec)
+        return written[key]
+
+    return file_for
+
+
+@pytest.fixture
+def make_home(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    warehouse_files: Callable[[Warehouse], Path],
+) -> Iterator[Callable[..., Home]]:
+    """Build a PAVED_HOME with a published copy (or none) and optionally state/last_run.json,
+    and point PAVED_HOME at it."""
+
+    def build(
+        spec: Warehouse | None = None,
+        *,
+        published: bool = True,
+        last_run: dict[str, Any] | None = None,
+    ) -> Home:
         home = Home((tmp_path / "home").resolve()).ensure()
         if published:
-            write_warehouse(home.published, spec or Warehouse())
+            shutil.copyfile(warehouse_files(spec or Warehouse()), home.published)
+        if last_run is not None:
+            write_last_run(home.root, last_run)
         monkeypatch.setenv("PAVED_HOME", str(home.root))
         return home
 

@@ -8,12 +8,16 @@ recently" hold whenever the tests run. The file is written to a staging path and
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import duckdb
+
+from metrics.registry import load_bands
 
 APP = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
 
@@ -103,10 +107,214 @@ VALUES: dict[str, dict[str, list]] = {
     },
 }
 
+TEAM_PERFORMANCE: list[tuple[str, str, float | None, str | None]] = [
+    ("deployment_frequency", "search", 6.5, "high"),
+    ("change_lead_time", "payments", 41.0, "high"),
+    ("change_lead_time", "search", 15.0, "elite"),
+    ("change_fail_rate", "payments", 0.31, "low"),
+    ("change_fail_rate", "search", None, None),
+]
+"""Team bands over the latest window (plus payments' deployment_frequency, medium, below)."""
+
 NO_ROW = "no row"
 """A week with no row at all in metric_values (unlike None: a row whose value is NULL)."""
 
 TEAMS = {"payments": "Payments", "search": "Search & Discovery"}
+
+SERVICES = {
+    "payments-api": ("Payments API", "payments"),
+    "payments-web": ("Payments web", "payments"),
+    "search-api": ("Search API", "search"),
+}
+"""service_id -> (name, team_id)."""
+
+SERVICE_VALUES: dict[str, dict[str, list]] = {
+    "deployment_frequency": {
+        "payments-api": [3, 4, 2, 5, 3, 5, 1],
+        "payments-web": [1, 1, 1, 1, 1, 2, 0],
+        "search-api": [6, 7, 6, 8, 7, 0, 2],
+    },
+    "change_lead_time": {"payments-api": [55.0, 40.0, 61.0, 39.0, 30.0, 80.0, 9.0]},
+}
+"""Weekly values per service scope, aligned like VALUES."""
+
+
+def _months_back(n: int) -> date:
+    index = TODAY.year * 12 + TODAY.month - 1 - n
+    return date(index // 12, index % 12 + 1, 1)
+
+
+MONTHS = [_months_back(n) for n in range(4, -1, -1)]
+"""Four complete months and the current, partial one."""
+LATEST_MONTH = MONTHS[-2]
+
+MONTHLY_VALUES: dict[str, dict[str, list]] = {
+    "deployment_frequency": {"org": [31, 28, 40, 52, 9], "payments": [20, 18, 22, 25, 4]},
+    "change_lead_time": {"org": [27.0, 25.5, 22.0, 19.5, 11.0]},
+    "change_fail_rate": {
+        "org": [(0.1, 3, 30), (0.125, 4, 32), (0.05, 2, 40), (0.1, 5, 50), (0.0, 0, 9)]
+    },
+}
+"""Monthly values, aligned to the most recent months (the last is the partial month)."""
+
+BAND_YEAR = 2024
+
+
+def _at(day: date, hours: float) -> datetime:
+    return datetime.combine(day, datetime.min.time()) + timedelta(hours=hours)
+
+
+# The marts' rows (deployments, changes, incident links): a few per classification, in the
+# latest complete week unless said otherwise. Columns follow pipelines/sql/marts/*.sql.
+DEPLOYMENT_ROWS: list[dict[str, Any]] = [
+    {
+        "deployment_id": "d-ok",
+        "service_id": "payments-api",
+        "environment": "production",
+        "finished_at": _at(LATEST, 10),
+        "status": "success",
+        "kind": "regular",
+    },
+    {
+        "deployment_id": "d-failed",
+        "service_id": "payments-api",
+        "environment": "production",
+        "finished_at": _at(LATEST, 30),
+        "status": "success",
+        "kind": "regular",
+        "is_failure": True,
+        "failure_reason": "incident INC-1 opened 2.0 h after it (time window)",
+    },
+    {
+        "deployment_id": "d-staging",
+        "service_id": "payments-web",
+        "environment": "staging",
+        "finished_at": _at(LATEST, 40),
+        "status": "success",
+        "kind": "regular",
+        "not_counted_reason": "environment staging is not production",
+    },
+    {
+        "deployment_id": "d-broken",
+        "service_id": "search-api",
+        "environment": "production",
+        "finished_at": _at(LATEST, 50),
+        "status": "failure",
+        "kind": "regular",
+        "not_counted_reason": "status is failure",
+    },
+    {
+        "deployment_id": "d-search",
+        "service_id": "search-api",
+        "environment": "prod",
+        "finished_at": _at(LATEST - timedelta(weeks=3), 12),
+        "status": "success",
+        "kind": "regular",
+    },
+    {
+        "deployment_id": "d-ancient",
+        "service_id": "search-api",
+        "environment": "prod",
+        "finished_at": _at(WEEKS[0] - timedelta(weeks=2), 12),
+        "status": "success",
+        "kind": "regular",
+    },
+]
+"""d-ancient finished before every window but "All weeks"."""
+
+CHANGE_ROWS: list[dict[str, Any]] = [
+    {
+        "change_id": "acme/payments#12",
+        "change_type": "pull_request",
+        "service_id": "payments-api",
+        "deployment_id": "d-ok",
+        "pr_number": 12,
+        "sha": "aaaabbbbcccc",
+        "first_authored_at": _at(LATEST, 0),
+        "deployed_at": _at(LATEST, 10),
+        "lead_time_hours": 10.0,
+    },
+    {
+        "change_id": "acme/payments@ddddeeeeffff",
+        "change_type": "commit",
+        "service_id": "payments-api",
+        "deployment_id": "d-failed",
+        "sha": "ddddeeeeffff",
+        "first_authored_at": _at(LATEST, 0),
+        "deployed_at": _at(LATEST, 30),
+        "lead_time_hours": 30.0,
+    },
+    {
+        "change_id": "acme/search@123456789abc",
+        "change_type": "commit",
+        "service_id": "search-api",
+        "deployment_id": "d-search",
+        "sha": "123456789abc",
+        "first_authored_at": _at(LATEST - timedelta(weeks=3), 20),
+        "deployed_at": _at(LATEST - timedelta(weeks=3), 12),
+        "lead_time_hours": None,
+    },
+]
+
+INCIDENT_ROWS: list[dict[str, Any]] = [
+    {
+        "incident_id": "INC-1",
+        "service_id": "payments-api",
+        "severity": "sev1",
+        "opened_at": _at(LATEST, 32),
+        "resolved_at": _at(LATEST, 34),
+        "is_counted": True,
+        "deployment_id": "d-failed",
+        "link_method": "time_window",
+        "hours_after_deployment": 2.0,
+        "link_reason": "latest counted deployment of the service before opened_at: d-failed "
+        "(2.0 h before)",
+    },
+    {
+        "incident_id": "INC-2",
+        "service_id": "search-api",
+        "severity": "sev2",
+        "opened_at": _at(LATEST, 52),
+        "resolved_at": None,
+        "is_counted": True,
+        "caused_by_deployment_id": "d-broken",
+        "link_reason": "caused_by_deployment_id names d-broken, which is not a counted deployment "
+        "(not production or not successful)",
+    },
+]
+
+QUARANTINE_ROWS: list[tuple[str, str, str, str, str]] = [
+    ("deployments", "inbox", "dep-9", "finished_at is missing", "inbox/deployments.jsonl:4"),
+    ("deployments", "inbox", "dep-10", "finished_at is missing", "inbox/deployments.jsonl:7"),
+    (
+        "commits",
+        "github",
+        "acme/x@1",
+        "authored_at is not a timestamp: 'yesterday'",
+        "https://api.github.com/repos/acme/x/commits?page=2",
+    ),
+]
+"""(entity, source, record_key, reason, origin)."""
+
+
+def default_source_runs() -> list[tuple]:
+    now = datetime.now(UTC).replace(tzinfo=None)
+    return [
+        ("run-2", "github", "github", now - timedelta(hours=1), "success", 120, 12, 9, 4, None),
+        ("run-1", "github", "github", now - timedelta(days=1), "success", 100, 100, 8, 0, None),
+        (
+            "run-2",
+            "pagerduty",
+            "pagerduty",
+            now - timedelta(hours=1),
+            "failed",
+            0,
+            0,
+            3,
+            0,
+            "GET /incidents answered 401: the token in PAGERDUTY_TOKEN was refused; renew it",
+        ),
+    ]
 
 
 @dataclass
@@ -118,14 +326,31 @@ class Warehouse:
     runs: list[tuple[str, datetime, datetime | None, str]] | None = None
     tables: bool = True
     with_teams: bool = True
+    service_values: dict[str, dict[str, list]] = field(default_factory=lambda: dict(SERVICE_VALUES))
+    monthly_values: dict[str, dict[str, list]] = field(default_factory=lambda: dict(MONTHLY_VALUES))
+    band_year: int | None = BAND_YEAR
+    """None: no meta.rules table (the year then comes from metrics.performance)."""
+    marts: bool = True
+    quarantine: list[tuple[str, str, str, str, str]] = field(
+        default_factory=lambda: list(QUARANTINE_ROWS)
+    )
+    source_runs: list[tuple] | None = None
+    """None: the default syncs; [] an empty meta.source_runs (no source configured)."""
+    with_source_runs: bool = True
 
 
-def _value_rows(values: dict[str, dict[str, list]]) -> list[tuple]:
+def _value_rows(
+    values: dict[str, dict[str, list]],
+    *,
+    scope: str | None = None,
+    grain: str = "week",
+) -> list[tuple]:
+    periods = WEEKS if grain == "week" else MONTHS
     rows = []
     for metric, scopes in values.items():
         for scope_id, weekly in scopes.items():
-            scope = "org" if scope_id == "org" else "team"
-            for week, item in zip(WEEKS[-len(weekly) :], weekly, strict=True):
+            kind = scope or ("org" if scope_id == "org" else "team")
+            for week, item in zip(periods[-len(weekly) :], weekly, strict=True):
                 if item == NO_ROW:
                     continue
                 value, numerator, denominator = (
@@ -133,7 +358,7 @@ def _value_rows(values: dict[str, dict[str, list]]) -> list[tuple]:
                 )
                 sample = denominator if denominator is not None else (0 if value is None else 5)
                 rows.append(
-                    (metric, "week", week, scope, scope_id, value, numerator, denominator, sample)
+                    (metric, grain, week, kind, scope_id, value, numerator, denominator, sample)
                 )
     return rows
 
@@ -144,6 +369,28 @@ def default_runs() -> list[tuple[str, datetime, datetime | None, str]]:
         ("run-1", now - timedelta(days=1, hours=1), now - timedelta(days=1), "success"),
         ("run-2", now - timedelta(hours=1, minutes=5), now - timedelta(hours=1), "success"),
     ]
+
+
+def write_last_run(home_root: Path, record: dict[str, Any]) -> Path:
+    """Write `<home>/state/last_run.json` as the runner does."""
+    state = home_root / "state"
+    state.mkdir(parents=True, exist_ok=True)
+    path = state / "last_run.json"
+    path.write_text(json.dumps(record, indent=2, default=str), encoding="utf-8")
+    return path
+
+
+def failed_last_run() -> dict[str, Any]:
+    """A run that failed after the fixture's last successful run (one hour ago)."""
+    now = datetime.now(UTC)
+    return {
+        "run_id": "run-3",
+        "started_at": (now - timedelta(minutes=20)).isoformat(),
+        "finished_at": (now - timedelta(minutes=19)).isoformat(),
+        "seconds": 61.5,
+        "status": "failed",
+        "error": "step core_tables failed: Table with name identities does not exist",
+    }
 
 
 def write_warehouse(path: Path, spec: Warehouse) -> Path:
@@ -169,10 +416,15 @@ def _create_tables(con: duckdb.DuckDBPyConnection, spec: Warehouse) -> None:
         scope VARCHAR, scope_id VARCHAR, value DOUBLE, numerator DOUBLE, denominator DOUBLE,
         sample_size BIGINT)"""
     )
-    con.executemany(
-        "INSERT INTO metrics.metric_values VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        _value_rows(spec.values),
+    rows = (
+        _value_rows(spec.values)
+        + _value_rows(spec.service_values, scope="service")
+        + _value_rows(spec.monthly_values, grain="month")
     )
+    if rows:
+        con.executemany(
+            "INSERT INTO metrics.metric_values VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+        )
     con.execute(
         """CREATE TABLE metrics.catalog (metric VARCHAR, label VARCHAR, unit VARCHAR,
         description VARCHAR, direction VARCHAR, kind VARCHAR, grains VARCHAR[], scopes VARCHAR[],
@@ -197,13 +449,15 @@ def _create_tables(con: duckdb.DuckDBPyConnection, spec: Warehouse) -> None:
     )
     con.execute(
         """CREATE TABLE metrics.performance (metric VARCHAR, scope VARCHAR, scope_id VARCHAR,
-        window_start DATE, window_end DATE, value DOUBLE, band VARCHAR, report_year INTEGER)"""
+        window_start DATE, window_end DATE, value DOUBLE, band VARCHAR, report_year INTEGER,
+        sample_size BIGINT DEFAULT 12)"""
     )
     window_end = LATEST + timedelta(days=6)
     window_start = window_end - timedelta(weeks=12) + timedelta(days=1)
     older_end = window_end - timedelta(weeks=1)
     con.executemany(
-        "INSERT INTO metrics.performance VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        """INSERT INTO metrics.performance (metric, scope, scope_id, window_start, window_end,
+        value, band, report_year) VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
         [
             ("deployment_frequency", "org", "org", window_start, window_end, 11.8, "high", 2024),
             # An older window must not win over the latest one.
@@ -231,6 +485,12 @@ def _create_tables(con: duckdb.DuckDBPyConnection, spec: Warehouse) -> None:
                 "medium",
                 2024,
             ),
+            *[
+                (metric, "team", team, window_start, window_end, value, band, 2024)
+                for metric, team, value, band in TEAM_PERFORMANCE
+            ],
+            # An older window of a team must not count in the distribution.
+            ("change_lead_time", "team", "search", window_start, older_end, 900.0, "low", 2024),
         ],
     )
     con.execute(
@@ -245,4 +505,124 @@ def _create_tables(con: duckdb.DuckDBPyConnection, spec: Warehouse) -> None:
         con.execute("CREATE TABLE core.teams (team_id VARCHAR, name VARCHAR, topology VARCHAR)")
         con.executemany(
             "INSERT INTO core.teams VALUES (?, ?, 'stream_aligned')", list(TEAMS.items())
+        )
+    _create_bands(con, spec)
+    if spec.marts:
+        _create_marts(con)
+    _create_quality(con, spec)
+
+
+def _create_bands(con: duckdb.DuckDBPyConnection, spec: Warehouse) -> None:
+    """metrics.bands from the real bands.csv (both report years) and meta.rules' band_year."""
+    con.execute(
+        """CREATE TABLE metrics.bands (metric VARCHAR, report_year INTEGER, band VARCHAR,
+        lower DOUBLE, upper DOUBLE, source VARCHAR, reported VARCHAR)"""
+    )
+    con.executemany(
+        "INSERT INTO metrics.bands VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            (b.metric, b.report_year, b.band, b.lower, b.upper, b.source, b.reported)
+            for b in load_bands()
+        ],
+    )
+    if spec.band_year is not None:
+        con.execute(
+            """CREATE TABLE meta.rules AS SELECT '^(prod|production)$' AS production_env_regex,
+            NULL::VARCHAR[] AS incident_severities, NULL::DOUBLE AS attribution_window_hours,
+            true AS rollback_is_failure, 12 AS band_window_weeks, ?::INTEGER AS band_year,
+            5 AS min_group_size""",
+            [spec.band_year],
+        )
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: str, rows: list[dict]) -> None:
+    names = [c.split()[0] for c in columns.split(",")]
+    con.execute(f"CREATE TABLE {table} ({columns})")
+    if rows:
+        marks = ", ".join("?" for _ in names)
+        con.executemany(
+            f"INSERT INTO {table} VALUES ({marks})",
+            [[row.get(name) for name in names] for row in rows],
+        )
+
+
+DEPLOYMENT_DDL = """deployment_id VARCHAR, service_id VARCHAR, team_id VARCHAR, repo VARCHAR,
+    environment VARCHAR, sha VARCHAR, started_at TIMESTAMP, finished_at TIMESTAMP,
+    status VARCHAR, kind VARCHAR, via_platform BOOLEAN, is_production BOOLEAN,
+    is_counted BOOLEAN, not_counted_reason VARCHAR, counted_seq BIGINT,
+    previous_counted_deployment_id VARCHAR, is_failure BOOLEAN, failure_reason VARCHAR,
+    failure_incident_ids VARCHAR[], rolled_back_by_deployment_id VARCHAR, is_rework BOOLEAN"""
+CHANGE_DDL = """change_id VARCHAR, change_type VARCHAR, repo VARCHAR, service_id VARCHAR,
+    team_id VARCHAR, deployment_id VARCHAR, author_id VARCHAR, author_engineer_id VARCHAR,
+    first_authored_at TIMESTAMP, merged_at TIMESTAMP, deployed_at TIMESTAMP, pr_number BIGINT,
+    sha VARCHAR, known_commits BIGINT, lead_time_hours DOUBLE"""
+INCIDENT_DDL = """incident_id VARCHAR, service_id VARCHAR, team_id VARCHAR, severity VARCHAR,
+    opened_at TIMESTAMP, acknowledged_at TIMESTAMP, resolved_at TIMESTAMP,
+    caused_by_deployment_id VARCHAR, is_counted BOOLEAN, deployment_id VARCHAR,
+    link_method VARCHAR, hours_after_deployment DOUBLE, link_reason VARCHAR"""
+
+
+def _with_team(row: dict[str, Any]) -> dict[str, Any]:
+    return {"team_id": SERVICES[row["service_id"]][1], **row}
+
+
+def _create_marts(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("CREATE SCHEMA marts")
+    deployments = []
+    for row in DEPLOYMENT_ROWS:
+        counted = row.get("not_counted_reason") is None
+        deployments.append(
+            _with_team(
+                {
+                    "is_production": row["environment"] in ("production", "prod"),
+                    "is_counted": counted,
+                    "is_failure": False,
+                    "is_rework": False,
+                    "sha": "0123456789ab",
+                    **row,
+                }
+            )
+        )
+    _insert(con, "marts.deployments", DEPLOYMENT_DDL, deployments)
+    _insert(con, "marts.changes", CHANGE_DDL, [_with_team(r) for r in CHANGE_ROWS])
+    _insert(con, "marts.incident_links", INCIDENT_DDL, [_with_team(r) for r in INCIDENT_ROWS])
+    con.execute(
+        """CREATE TABLE core.services (service_id VARCHAR, team_id VARCHAR, repo VARCHAR,
+        name VARCHAR)"""
+    )
+    con.executemany(
+        "INSERT INTO core.services VALUES (?, ?, ?, ?)",
+        [(sid, team, f"acme/{sid}", name) for sid, (name, team) in SERVICES.items()],
+    )
+    con.execute(
+        """CREATE TABLE marts.scopes AS
+        SELECT 'service' AS scope, service_id AS scope_id, name, team_id FROM core.services"""
+    )
+
+
+def _create_quality(con: duckdb.DuckDBPyConnection, spec: Warehouse) -> None:
+    con.execute(
+        """CREATE TABLE core.quarantine (entity VARCHAR, source VARCHAR, record_key VARCHAR,
+        raw_record JSON, reason VARCHAR, origin VARCHAR, batch_id VARCHAR, loaded_at TIMESTAMP)"""
+    )
+    loaded = datetime.now(UTC).replace(tzinfo=None) - timedelta(hours=1)
+    if spec.quarantine:
+        con.executemany(
+            "INSERT INTO core.quarantine VALUES (?, ?, ?, ?, ?, ?, 'batch-1', ?)",
+            [
+                (entity, source, key, json.dumps({"id": key}), reason, origin, loaded)
+                for entity, source, key, reason, origin in spec.quarantine
+            ],
+        )
+    if not spec.with_source_runs:
+        return
+    con.execute(
+        """CREATE TABLE meta.source_runs (run_id VARCHAR, source VARCHAR, type VARCHAR,
+        started_at TIMESTAMP, status VARCHAR, records BIGINT, new_records BIGINT,
+        requests BIGINT, not_modified BIGINT, error VARCHAR, report JSON)"""
+    )
+    rows = default_source_runs() if spec.source_runs is None else spec.source_runs
+    if rows:
+        con.executemany(
+            "INSERT INTO meta.source_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}')", rows
         )

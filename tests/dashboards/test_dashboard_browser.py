@@ -1,38 +1,36 @@
-"""The one real-browser journey: the Overview loads, its chart paints and the team filter is in the
-URL. AppTest renders nothing, so this is the test that a user would actually see the page.
+"""The one real-browser journey: every page loads in Chromium, its charts paint, filters travel in
+the URL and from page to page, and CSV downloads arrive. AppTest renders nothing, so this is the
+test that a user would actually see the pages.
 
-Runs the server exactly as `paved dashboard` does (`build_command`) on a free port against the
-fixture home, and drives Debian's Chromium (`playwright install` cannot download here).
+Runs the server exactly as `paved dashboard` does (through `dashboards.screenshots`, which the
+docs' screenshots also use) on a free port against the fixture home, drives Debian's Chromium
+(`playwright install` cannot download here), and saves a screenshot per page and the timings in
+`tests/artifacts/`.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
-import socket
-import subprocess
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from dashboards.serve import build_command, server_env
+from dashboards.screenshots import (
+    CHROMIUM,
+    PAGE_TIMEOUT_MS,
+    chromium,
+    dashboard_server,
+    run_sql_example,
+    screenshot,
+    wait_until_rendered,
+)
 from pipelines.paths import Home
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-SERVER_START_TIMEOUT_S = 60.0
-PAGE_TIMEOUT_MS = 60_000
 
 pytestmark = [
     pytest.mark.browser,
@@ -43,84 +41,86 @@ pytestmark = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def download_csv(page, button_key: str) -> list[dict[str, str]]:
+    """Click a CSV download button (by its widget key) and parse the file the browser received."""
+    with page.expect_download(timeout=PAGE_TIMEOUT_MS) as info:
+        page.locator(f".st-key-{button_key} button").click()
+    path = info.value.path()
+    return list(csv.DictReader(io.StringIO(Path(path).read_text(encoding="utf-8"))))
 
 
-def wait_until_healthy(url: str, server: subprocess.Popen[bytes], log: Path) -> float:
-    """Poll Streamlit's health endpoint; fail early with the server log if the server died."""
+def open_page(page, title: str) -> float:
+    """Follow the sidebar link to a page and wait until it has run and its charts painted."""
+    from playwright.sync_api import expect
+
     started = time.perf_counter()
-    while time.perf_counter() - started < SERVER_START_TIMEOUT_S:
-        if server.poll() is not None:
-            pytest.fail(f"dashboard server exited with {server.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return time.perf_counter() - started
-        except OSError:
-            time.sleep(0.2)
-    pytest.fail(f"dashboard did not answer within {SERVER_START_TIMEOUT_S}s:\n{log.read_text()}")
+    page.get_by_test_id("stSidebarNavLink").filter(has_text=title).click()
+    expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible(
+        timeout=PAGE_TIMEOUT_MS
+    )
+    wait_until_rendered(page)
+    return time.perf_counter() - started
 
 
-def stop(server: subprocess.Popen[bytes]) -> None:
-    if server.poll() is None:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
-
-
-def test_overview_paints_and_the_team_filter_is_shareable(
+def test_every_page_paints_filters_travel_and_csv_downloads_arrive(
     published_home: Home, tmp_path: Path
 ) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = tmp_path / "server.log"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     timings: dict[str, float] = {}
-    with log.open("wb") as log_file:
-        server = subprocess.Popen(
-            build_command(port=port),
-            env=server_env(published_home.root),
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
+    started = time.perf_counter()
+    with (
+        dashboard_server(published_home.root, tmp_path / "server.log") as url,
+        chromium() as browser,
+    ):
+        timings["server_ready_s"] = time.perf_counter() - started
+        page = browser.new_page(viewport={"width": 1400, "height": 1400}, accept_downloads=True)
+        plots = page.locator(".js-plotly-plot")  # painted: wait_until_rendered checks .main-svg
+
+        # Overview: the tiles, then the team filter lands in the URL.
+        started = time.perf_counter()
+        page.goto(url, timeout=PAGE_TIMEOUT_MS)
+        expect(page.locator(".js-plotly-plot .main-svg").first).to_be_visible(
+            timeout=PAGE_TIMEOUT_MS
         )
-    try:
-        timings["server_ready_s"] = wait_until_healthy(url, server, log)
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-            )
-            try:
-                page = browser.new_page(viewport={"width": 1400, "height": 1400})
-                started = time.perf_counter()
-                page.goto(url, timeout=PAGE_TIMEOUT_MS)
-                expect(page.locator(".js-plotly-plot .main-svg").first).to_be_visible(
-                    timeout=PAGE_TIMEOUT_MS
-                )
-                timings["first_paint_with_chart_s"] = time.perf_counter() - started
-                expect(page.get_by_role("heading", name="Overview")).to_be_visible()
-                frequency = page.locator(".st-key-tile_deployment_frequency")
-                expect(frequency.get_by_test_id("stMetricValue")).to_have_text("15")
+        timings["overview_first_paint_s"] = time.perf_counter() - started
+        expect(page.get_by_role("heading", name="Overview")).to_be_visible()
+        frequency = page.locator(".st-key-tile_deployment_frequency")
+        expect(frequency.get_by_test_id("stMetricValue")).to_have_text("15")
+        started = time.perf_counter()
+        page.get_by_test_id("stSelectbox").filter(has_text="Team").click()
+        page.get_by_role("option", name="Payments").click()
+        expect(page).to_have_url(re.compile(r"[?&]team=payments\b"))
+        expect(frequency.get_by_test_id("stMetricValue")).to_have_text("7")
+        wait_until_rendered(page)
+        timings["overview_filter_change_s"] = time.perf_counter() - started
+        screenshot(page, ARTIFACTS / "overview.png")
 
-                started = time.perf_counter()
-                page.get_by_test_id("stSelectbox").filter(has_text="Team").click()
-                page.get_by_role("option", name="Payments").click()
-                expect(page).to_have_url(re.compile(r"[?&]team=payments\b"))
-                expect(frequency.get_by_test_id("stMetricValue")).to_have_text("7")
-                expect(page.get_by_role("heading", name=re.compile("Payments"))).to_be_visible()
-                expect(page.locator(".js-plotly-plot .main-svg").first).to_be_visible()
-                timings["filter_change_s"] = time.perf_counter() - started
+        # Delivery: the team chosen on Overview carries over (URL included); six charts paint;
+        # the deployments CSV holds the team's deployments only.
+        timings["delivery_s"] = open_page(page, "Delivery")
+        expect(page).to_have_url(re.compile(r"/delivery\?.*team=payments\b"))
+        expect(plots).to_have_count(6)
+        rows = download_csv(page, "csv_deployments")
+        assert {row["deployment_id"] for row in rows} == {"d-ok", "d-failed", "d-staging"}
+        assert rows[0]["why"]
+        screenshot(page, ARTIFACTS / "delivery.png")
 
-                ARTIFACTS.mkdir(parents=True, exist_ok=True)
-                page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=True)
-                (ARTIFACTS / "overview_timings.json").write_text(json.dumps(timings, indent=2))
-            finally:
-                browser.close()
-    finally:
-        stop(server)
+        # Data quality: quarantine and runs charts.
+        timings["data_quality_s"] = open_page(page, "Data quality")
+        expect(plots).to_have_count(2)
+        screenshot(page, ARTIFACTS / "data_quality.png")
+
+        # SQL: run an example in the worker, chart it, download the result.
+        timings["sql_s"] = open_page(page, "SQL")
+        started = time.perf_counter()
+        run_sql_example(page)
+        timings["sql_query_s"] = time.perf_counter() - started
+        expect(page.get_by_text(re.compile(r"^\d+ rows$"))).to_be_visible()
+        expect(plots).to_have_count(1)
+        rows = download_csv(page, "csv_sql_result")
+        assert rows and set(rows[0]) == {"week", "deployments"}
+        screenshot(page, ARTIFACTS / "sql.png")
+
+    (ARTIFACTS / "browser_timings.json").write_text(json.dumps(timings, indent=2))

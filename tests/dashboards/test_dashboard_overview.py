@@ -225,3 +225,10 @@ def test_fresh_data_says_when_it_was_refreshed_without_warning(published_home: H
     at = run_app()
     assert not at.warning
     assert any("Data last refreshed 1 h ago" in caption.value for caption in at.caption)
+
+
+def test_service_filter_shows_the_services_figures(published_home: Home) -> None:
+    at = run_app({"service": "payments-api"})
+    assert not at.exception
+    assert tiles(at)["Deployment frequency"].value == "5"
+    assert "Payments API" in at.subheader[0].value

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from dashboards import screenshots
 from dashboards import serve as serve_module
 from dashboards.navigation import APP, available_pages
 from dashboards.serve import build_command, serve, server_env
@@ -50,7 +52,34 @@ def test_dashboard_modules_never_import_dagster() -> None:
     code = (
         "import sys\n"
         "import dashboards.data, dashboards.charts, dashboards.serve, dashboards.navigation\n"
-        "import dashboards.app_pages._ui\n"
+        "import dashboards.app_pages._ui, dashboards.facts, dashboards.filters\n"
+        "import dashboards.sql_client, dashboards.sql_worker, pipelines.sql_examples\n"
+        "import dashboards.screenshots\n"
         "assert 'dagster' not in sys.modules, 'dagster was imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_page_urls_are_what_st_page_infers() -> None:
+    urls = {page.file: page.url_path for page in available_pages()}
+    assert urls["overview.py"] == ""
+    assert urls["delivery.py"] == "delivery"
+    assert urls["data_quality.py"] == "data_quality"
+
+
+@pytest.mark.parametrize("page", available_pages(), ids=lambda p: p.file)
+def test_page_scripts_hold_no_bare_strings_that_magic_would_draw(page) -> None:
+    # Streamlit "magic" draws any bare expression of a page script, docstrings after the first
+    # included: a constant's docstring would appear on the page.
+    body = ast.parse(page.path.read_text()).body
+    strays = [
+        node.lineno
+        for node in body[1:]
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+    ]
+    assert strays == []
+
+
+def test_screenshots_refuse_a_home_with_nothing_published(tmp_path: Path) -> None:
+    assert screenshots.main(["--home", str(tmp_path), "--out", str(tmp_path / "shots")]) == 2
+    assert not (tmp_path / "shots").exists()

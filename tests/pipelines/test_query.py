@@ -113,3 +113,9 @@ def test_a_query_during_publishes_sees_one_consistent_version(tmp_path):
         stop.set()
         thread.join()
     assert all(r == (5000, True) for r in results)
+
+
+def test_an_unknown_function_is_not_mistaken_for_a_table(published):
+    with pytest.raises(QueryRefused) as refused:
+        run_query(published, "select getenv('HOME')")
+    assert "no table named" not in str(refused.value)

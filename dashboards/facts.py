@@ -1,0 +1,226 @@
+"""Row-level facts behind the figures: classified deployments, changes, incident links, and the
+pipeline's own records (quarantine, source runs, runs). Read-only, cached like `dashboards.data`.
+
+Why a module of its own: the metric readers in `data.py` return one stored value per period,
+whereas these return the events a user drills into to see *why* a deployment counted, failed or
+was left out. Every reason shown is a column the marts wrote (`not_counted_reason`,
+`failure_reason`, `link_reason`); the only text built here joins stored columns into a sentence
+and never re-applies a rule. Each reader filters by the same window, team and service as the
+charts above it, in SQL with bound parameters, and returns an empty frame with the right columns
+when its table is not published.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from dashboards.data import query, status
+from dashboards.filters import ALL_SERVICES, ORG
+
+DEPLOYMENTS = "marts.deployments"
+CHANGES = "marts.changes"
+INCIDENT_LINKS = "marts.incident_links"
+QUARANTINE = "core.quarantine"
+SOURCE_RUNS = "meta.source_runs"
+RUNS = "meta.runs"
+
+# The three drill-downs take the same parameters, in this order: start (twice), end, team
+# (twice), service (twice); NULL start, team or service means "no limit".
+
+
+def _params(start: date | None, end: date, team: str, service: str) -> list[object]:
+    team_id = None if team == ORG else team
+    service_id = None if service == ALL_SERVICES else service
+    return [start, start, end, team_id, team_id, service_id, service_id]
+
+
+DEPLOYMENT_COLUMNS = (
+    "deployment_id", "service_id", "team_id", "environment", "status", "kind", "finished_at",
+    "classification", "why", "is_counted", "not_counted_reason", "is_failure", "failure_reason",
+    "rolled_back_by_deployment_id", "is_rework", "sha",
+)  # fmt: skip
+
+_DEPLOYMENTS_SQL = """
+SELECT
+    deployment_id, service_id, team_id, environment, status, kind, finished_at,
+    CASE WHEN NOT is_counted THEN 'not counted'
+         WHEN is_failure THEN 'counted, failed'
+         ELSE 'counted' END AS classification,
+    coalesce(not_counted_reason, failure_reason,
+             'production and successful: counted, no failure rule fired') AS why,
+    is_counted, not_counted_reason, is_failure, failure_reason,
+    rolled_back_by_deployment_id, is_rework, sha
+FROM marts.deployments
+WHERE (?::DATE IS NULL OR finished_at >= ?::DATE)
+  AND finished_at < ?::DATE
+  AND (?::VARCHAR IS NULL OR team_id = ?)
+  AND (?::VARCHAR IS NULL OR service_id = ?)
+ORDER BY finished_at DESC, deployment_id
+"""
+
+
+def deployments(start: date | None, end: date, team: str, service: str) -> pd.DataFrame:
+    """Every deployment that finished in [start, end), newest first, with why it was classified."""
+    if not status().has(DEPLOYMENTS):
+        return pd.DataFrame(columns=list(DEPLOYMENT_COLUMNS))
+    return query(_DEPLOYMENTS_SQL, _params(start, end, team, service))
+
+
+CHANGE_COLUMNS = (
+    "change_id", "change_type", "service_id", "team_id", "deployment_id", "first_authored_at",
+    "merged_at", "deployed_at", "lead_time_hours", "why", "lead_time_note",
+)  # fmt: skip
+
+_CHANGES_SQL = """
+SELECT
+    change_id, change_type, service_id, team_id, deployment_id, first_authored_at, merged_at,
+    deployed_at, lead_time_hours,
+    CASE change_type
+        WHEN 'pull_request' THEN 'pull request #' || pr_number || ' merged as '
+            || left(sha, 8) || ', first shipped by ' || deployment_id
+        ELSE 'commit ' || left(sha, 8) || ' in no shipped pull request (trunk-based), '
+            || 'first shipped by ' || deployment_id
+    END AS why,
+    CASE
+        WHEN lead_time_hours IS NOT NULL THEN 'deployed_at minus the earliest authored commit'
+        WHEN first_authored_at IS NULL THEN 'undefined: no authored commit of it is known'
+        ELSE 'undefined: authored after it was deployed (negative span)'
+    END AS lead_time_note
+FROM marts.changes
+WHERE (?::DATE IS NULL OR deployed_at >= ?::DATE)
+  AND deployed_at < ?::DATE
+  AND (?::VARCHAR IS NULL OR team_id = ?)
+  AND (?::VARCHAR IS NULL OR service_id = ?)
+ORDER BY deployed_at DESC, change_id
+"""
+
+
+def changes(start: date | None, end: date, team: str, service: str) -> pd.DataFrame:
+    """Changes whose deployment finished in [start, end), with lead time and how it was found."""
+    if not status().has(CHANGES):
+        return pd.DataFrame(columns=list(CHANGE_COLUMNS))
+    return query(_CHANGES_SQL, _params(start, end, team, service))
+
+
+INCIDENT_COLUMNS = (
+    "incident_id", "service_id", "team_id", "severity", "opened_at", "resolved_at",
+    "deployment_id", "link_method", "link_reason", "caused_by_deployment_id", "is_counted",
+    "hours_after_deployment",
+)  # fmt: skip
+
+_INCIDENTS_SQL = """
+SELECT
+    incident_id, service_id, team_id, severity, opened_at, resolved_at, deployment_id,
+    link_method, link_reason, caused_by_deployment_id, is_counted, hours_after_deployment
+FROM marts.incident_links
+WHERE (?::DATE IS NULL OR opened_at >= ?::DATE)
+  AND opened_at < ?::DATE
+  AND (?::VARCHAR IS NULL OR team_id = ?)
+  AND (?::VARCHAR IS NULL OR service_id = ?)
+ORDER BY opened_at DESC, incident_id
+"""
+
+
+def incidents(start: date | None, end: date, team: str, service: str) -> pd.DataFrame:
+    """Incidents opened in [start, end), with the deployment they count against and why."""
+    if not status().has(INCIDENT_LINKS):
+        return pd.DataFrame(columns=list(INCIDENT_COLUMNS))
+    return query(_INCIDENTS_SQL, _params(start, end, team, service))
+
+
+# --- data quality ------------------------------------------------------------------------------
+
+QUARANTINE_SUMMARY_COLUMNS = (
+    "entity", "reason", "source", "records", "first_loaded_at", "last_loaded_at", "example_origin",
+)  # fmt: skip
+
+_QUARANTINE_SUMMARY_SQL = """
+SELECT entity, reason, source, count(*) AS records,
+       min(loaded_at) AS first_loaded_at, max(loaded_at) AS last_loaded_at,
+       arg_max(origin, loaded_at) AS example_origin
+FROM core.quarantine
+GROUP BY entity, reason, source
+ORDER BY records DESC, entity, reason
+"""
+
+
+def quarantine_summary() -> pd.DataFrame:
+    """Quarantined records counted by entity, reason and source, with one origin to look at."""
+    if not status().has(QUARANTINE):
+        return pd.DataFrame(columns=list(QUARANTINE_SUMMARY_COLUMNS))
+    return query(_QUARANTINE_SUMMARY_SQL)
+
+
+QUARANTINE_COLUMNS = (
+    "entity", "reason", "origin", "source", "record_key", "raw_record", "batch_id", "loaded_at",
+)  # fmt: skip
+
+_QUARANTINE_SQL = """
+SELECT entity, reason, origin, source, record_key, raw_record::VARCHAR AS raw_record, batch_id,
+       loaded_at
+FROM core.quarantine
+WHERE ?::VARCHAR IS NULL OR entity = ?
+ORDER BY loaded_at DESC, entity, origin
+"""
+
+
+def quarantine(entity: str | None = None) -> pd.DataFrame:
+    """Every quarantined record (optionally of one entity), with where it came from."""
+    if not status().has(QUARANTINE):
+        return pd.DataFrame(columns=list(QUARANTINE_COLUMNS))
+    return query(_QUARANTINE_SQL, [entity, entity])
+
+
+SOURCE_COLUMNS = (
+    "source", "type", "started_at", "status", "records", "new_records", "requests",
+    "not_modified", "error", "run_id",
+)  # fmt: skip
+
+_SOURCES_LATEST_SQL = """
+SELECT source, type, started_at, status, records, new_records, requests, not_modified, error,
+       run_id
+FROM meta.source_runs
+QUALIFY row_number() OVER (PARTITION BY source ORDER BY started_at DESC) = 1
+ORDER BY source
+"""
+
+_SOURCES_HISTORY_SQL = """
+SELECT source, type, started_at, status, records, new_records, requests, not_modified, error,
+       run_id
+FROM meta.source_runs
+ORDER BY started_at DESC, source
+LIMIT ?
+"""
+
+
+def source_latest() -> pd.DataFrame | None:
+    """Each configured source's latest sync; None when meta.source_runs is not published."""
+    if not status().has(SOURCE_RUNS):
+        return None
+    return query(_SOURCES_LATEST_SQL)
+
+
+def source_history(limit: int = 500) -> pd.DataFrame:
+    """The latest `limit` syncs of every source, newest first."""
+    if not status().has(SOURCE_RUNS):
+        return pd.DataFrame(columns=list(SOURCE_COLUMNS))
+    return query(_SOURCES_HISTORY_SQL, [limit])
+
+
+RUN_COLUMNS = ("run_id", "started_at", "finished_at", "status", "quarantined")
+
+_RUNS_SQL = """
+SELECT run_id, started_at, finished_at, status, quarantined
+FROM meta.runs
+ORDER BY started_at DESC NULLS LAST
+LIMIT ?
+"""
+
+
+def runs(limit: int = 50) -> pd.DataFrame:
+    """The latest pipeline runs the published copy knows (those that reached publishing)."""
+    if not status().has(RUNS):
+        return pd.DataFrame(columns=list(RUN_COLUMNS))
+    return query(_RUNS_SQL, [limit])
