@@ -170,10 +170,24 @@ def cmd_demo(args: argparse.Namespace, target: Home) -> int:
         spec = DemoSpec(engineers=args.engineers, weeks=args.weeks, seed=args.seed)
     except ValueError as exc:
         raise BadInput(f"demo: {exc}") from exc
-    started = time.perf_counter()
     inbox = target.demo_inbox
-    if inbox.exists():
-        shutil.rmtree(inbox)
+    if target.warehouse.exists() and not inbox.parent.exists():
+        raise BadInput(
+            f"{target.root} holds a warehouse that is not the demo's: "
+            "run the demo in another home (`paved demo --home DIR`)"
+        )
+    # Each demo starts from an empty warehouse, so a demo of another size or date leaves
+    # nothing behind (the published copy stays readable until the new one is swapped in).
+    for stale in (
+        inbox.parent,
+        target.warehouse,
+        target.warehouse.with_name("warehouse.duckdb.wal"),
+    ):
+        if stale.is_dir():
+            shutil.rmtree(stale)
+        elif stale.exists():
+            stale.unlink()
+    started = time.perf_counter()
     frames = generate(spec)
     counts = write_batch(frames, inbox)
     took = time.perf_counter() - started
@@ -213,8 +227,8 @@ def cmd_report(args: argparse.Namespace, target: Home) -> int:
     if not args.deliver:
         return EXIT_OK
     default = target.root / "paved.toml"
-    config_path = args.config or os.environ.get("PAVED_CONFIG") or (
-        default if default.is_file() else None
+    config_path = (
+        args.config or os.environ.get("PAVED_CONFIG") or (default if default.is_file() else None)
     )
     outcomes = deliver_report(target, result, load_report_config(config_path), args.force)
     for outcome in outcomes:

@@ -117,3 +117,17 @@ def test_report_renders_the_week_asked_for(loaded_home, tmp_path, capsys):
 def test_report_with_a_malformed_week_exits_2(loaded_home, capsys):
     assert main(["report", "--home", str(loaded_home), "--week", "2024-10"]) == 2
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_demo_refuses_a_home_that_holds_other_data(loaded_home, capsys):
+    assert main(["demo", "--home", str(loaded_home), "--no-serve"]) == 2
+    assert "not the demo's" in capsys.readouterr().err
+
+
+def test_demo_runs_end_to_end_without_serving(tmp_path, capsys):
+    home = tmp_path / "demo"
+    assert main(["demo", "--home", str(home), "--no-serve", "--engineers", "30",
+                 "--weeks", "8"]) == 0
+    out = capsys.readouterr().out
+    assert "Deployment frequency" in out and "weekly report" in out
+    assert (home / "published" / "paved.duckdb").is_file()
