@@ -10,10 +10,13 @@ the run.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+
+from pipelines.commit_graph import label_commits
 
 SQL_DIR = Path(__file__).resolve().parent / "sql" / "marts"
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -26,6 +29,7 @@ class Mart:
     name: str
     deps: tuple[str, ...]
     description: str
+    prepare: Callable[[duckdb.DuckDBPyConnection], object] | None = None  # runs before the SQL
 
     def __post_init__(self) -> None:
         if not _NAME.match(self.name):
@@ -62,6 +66,7 @@ MARTS: tuple[Mart, ...] = (
         ("core.commits", "core.deployment_commits", "marts.deployments"),
         "One row per (counted deployment, commit shipped): explicit, or walked in the commit "
         "graph.",
+        prepare=label_commits,
     ),
     Mart(
         "changes",
@@ -158,6 +163,9 @@ def build_mart(con: duckdb.DuckDBPyConnection, name: str) -> int:
     if name not in MART_BY_NAME:
         raise KeyError(f"unknown mart {name!r}; known: {', '.join(MART_BY_NAME)}")
     con.execute("CREATE SCHEMA IF NOT EXISTS marts")
+    mart = MART_BY_NAME[name]
+    if mart.prepare is not None:
+        mart.prepare(con)
     for statement in con.extract_statements(mart_sql(name)):
         con.execute(statement)
     row = con.execute(f"SELECT count(*) FROM {MART_BY_NAME[name].table}").fetchone()

@@ -219,3 +219,17 @@ def test_each_service_of_a_monorepo_has_the_change(wh: CoreFixture) -> None:
     rows = wh.rows("SELECT service_id, deployment_id FROM marts.changes ORDER BY 1")
     assert rows == [{"service_id": "s1", "deployment_id": "d1"},
                     {"service_id": "s2", "deployment_id": "d2"}]  # fmt: skip
+
+
+def test_the_vectorised_walk_takes_the_smallest_label_over_every_path() -> None:
+    """A diamond (merge with two parents) reached by two deployments: each commit keeps the
+    first deployment that reaches it, whichever path reaches it first."""
+    import numpy as np
+
+    from pipelines.commit_graph import NO_LABEL, propagate
+
+    # 0 <- 1 <- 3, 0 <- 2 <- 3 (3 is a merge), 4 is unrelated; seeds: 3 -> label 2, 1 -> label 1
+    child = np.array([1, 2, 3, 3])
+    parent = np.array([0, 0, 1, 2])
+    label = propagate(5, child, parent, np.array([3, 1]), np.array([2, 1]))
+    assert label.tolist() == [1, 1, 2, 2, NO_LABEL]

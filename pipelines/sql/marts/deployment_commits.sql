@@ -10,45 +10,10 @@
 --   sha"; after a rollback to an older sha the next deployment does not list again the commits an
 --   earlier deployment already shipped (they belong to that earlier deployment, as changes do).
 --
--- Algorithm (set-based, one recursive CTE for every service at once): label propagation.
--- Each counted deployment seeds its sha with its counted_seq; a label flows from a commit to its
--- parents and a commit keeps the smallest label that reaches it, i.e. the first counted
--- deployment of the service whose sha reaches it. USING KEY keeps one row per (service, commit),
--- and a label only flows on when it lowers the parent's label, so each commit is revisited only
--- when an earlier deployment reaches it by another path (merge commits with two parents are
--- handled by the same rule). Cost: O(commits x label improvements) work over O(longest walked
--- path) iterations; measured ~2 s for 220k commits (depth 4,000) and ~36 s for 1.1M commits
--- (50 repos, depth 20,000) on 2 cores. No per-deployment ancestry is ever materialised.
+-- The walk itself (labels: the first counted deployment of the service that reaches each
+-- commit) is pipelines/commit_graph.py, which leaves `_dc_seeds` and `_dc_labels` for this file;
+-- see its docstring for why it is not a recursive CTE.
 -- A service's commits are those of its repo (monorepo `path` filtering is not applied).
-
-CREATE OR REPLACE TEMP TABLE _dc_seeds AS
-SELECT d.deployment_id, d.service_id, d.repo, d.sha, d.counted_seq
-FROM marts.deployments AS d
-WHERE d.is_counted AND d.repo IS NOT NULL;
-
-CREATE OR REPLACE TEMP TABLE _dc_edges AS
-SELECT repo, sha, unnest(parents) AS parent
-FROM core.commits
-WHERE len(parents) > 0
-  AND repo IN (SELECT DISTINCT repo FROM _dc_seeds);
-
-CREATE OR REPLACE TEMP TABLE _dc_labels AS
-WITH RECURSIVE walk(service_id, repo, sha, counted_seq) USING KEY (service_id, sha) AS (
-    SELECT service_id, repo, sha, min(counted_seq)
-    FROM _dc_seeds
-    GROUP BY service_id, repo, sha
-    UNION
-    (
-        SELECT w.service_id, w.repo, e.parent, min(w.counted_seq)
-        FROM walk AS w
-        JOIN _dc_edges AS e ON e.repo = w.repo AND e.sha = w.sha
-        LEFT JOIN recurring.walk AS known
-            ON known.service_id = w.service_id AND known.sha = e.parent
-        WHERE known.counted_seq IS NULL OR known.counted_seq > w.counted_seq
-        GROUP BY w.service_id, w.repo, e.parent
-    )
-)
-SELECT service_id, repo, sha, counted_seq FROM walk;
 
 CREATE OR REPLACE TEMP TABLE _dc_explicit AS
 SELECT DISTINCT s.deployment_id, s.service_id, s.repo, dc.sha
