@@ -21,7 +21,8 @@ from pipelines.sqlfiles import run_sql_file
 
 
 def _text(f: Field) -> str:
-    return f"nullif(trim(payload->>'{f.name}'), '')"
+    """The received value as trimmed text (NULL when absent or empty), extracted once per row."""
+    return f"_t_{f.name}"
 
 
 def _typed(f: Field) -> str:
@@ -44,7 +45,7 @@ def _typed(f: Field) -> str:
         case "boolean":
             typed = f"CASE lower({v}) WHEN 'true' THEN true WHEN 'false' THEN false END"
         case "list":
-            j = f"payload->'{f.name}'"
+            j = f"_j_{f.name}"
             typed = (
                 f"CASE json_type({j}) "
                 f"WHEN 'ARRAY' THEN list_filter(CAST(from_json({j}, '[\"VARCHAR\"]') AS VARCHAR[]),"
@@ -59,19 +60,19 @@ def _typed(f: Field) -> str:
 
 
 def _problems(f: Field) -> list[str]:
-    """SQL expressions each yielding a reason string or NULL for one field."""
+    """SQL expressions each yielding a reason string or NULL for one field (typed as `f.name`)."""
     v = _text(f)
     out: list[str] = []
     if f.required:
         out.append(f"CASE WHEN {v} IS NULL THEN 'missing required field {f.name}' END")
     if f.type == "list":
         out.append(
-            f"CASE WHEN json_type(payload->'{f.name}') NOT IN ('ARRAY', 'VARCHAR', 'NULL') "
+            f"CASE WHEN json_type(_j_{f.name}) NOT IN ('ARRAY', 'VARCHAR', 'NULL') "
             f"THEN 'field {f.name}: expected a list' END"
         )
     elif f.type != "string":
         out.append(
-            f"CASE WHEN {v} IS NOT NULL AND {_typed(f)} IS NULL "
+            f"CASE WHEN {v} IS NOT NULL AND {f.name} IS NULL "
             f"THEN 'field {f.name}: cannot parse ''' || {v} || ''' as {f.type}' END"
         )
     if f.allowed:
@@ -84,17 +85,38 @@ def _problems(f: Field) -> list[str]:
 
 
 def typed_select(entity: Entity) -> str:
-    """SELECT over raw.records yielding typed columns plus `reason` (NULL when valid)."""
-    columns = ",\n       ".join(f"{_typed(f)} AS {f.name}" for f in entity.fields)
+    """SELECT over raw.records yielding typed columns plus `reason` (NULL when valid).
+
+    Each record's JSON is read once: one multi-path extraction gives every field's text, and
+    list fields keep their JSON value; typing and validation work on those columns.
+    """
+    paths = ", ".join(f"'$.{f.name}'" for f in entity.fields)
+    texts = ", ".join(
+        f"nullif(trim(_v[{i}]), '') AS {_text(f)}" for i, f in enumerate(entity.fields, start=1)
+    )
+    lists = "".join(
+        f", json_extract(payload, '$.{f.name}') AS _j_{f.name}"
+        for f in entity.fields
+        if f.type == "list"
+    )
+    columns = ", ".join(f"{_typed(f)} AS {f.name}" for f in entity.fields)
     problems = [p for f in entity.fields for p in _problems(f)]
     reason = (
-        "CASE WHEN json_type(payload) <> 'OBJECT' "
+        "CASE WHEN _payload_type <> 'OBJECT' "
         "THEN 'not a JSON object: the line is not valid JSON, or not a record' "
         "ELSE nullif(concat_ws('; ', " + ", ".join(problems) + "), '') END"
     )
+    names = ", ".join(f.name for f in entity.fields)
     return (
-        f"SELECT seq, batch_id, source, record_key, payload, origin,\n       {columns},\n"
-        f"       {reason} AS reason\nFROM raw.records WHERE entity = '{entity.name}'"
+        "WITH src AS (\n"
+        "    SELECT seq, batch_id, source, record_key, payload, origin,\n"
+        "           json_type(payload) AS _payload_type,\n"
+        f"           json_extract_string(payload, [{paths}]) AS _v{lists}\n"
+        f"    FROM raw.records WHERE entity = '{entity.name}'\n"
+        f"), txt AS (SELECT * EXCLUDE (_v), {texts} FROM src\n"
+        f"), typed AS (SELECT *, {columns} FROM txt)\n"
+        f"SELECT seq, batch_id, source, record_key, payload, origin, {names},\n"
+        f"       {reason} AS reason\nFROM typed"
     )
 
 

@@ -35,18 +35,22 @@ def ensure_raw(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def key_expression(entity: str) -> str:
-    """SQL computing an entity's natural key from `payload`; NULL for unknown entities.
+    """SQL computing an entity's natural key from `payload`; NULL for unknown entities or when a
+    key field is missing. The key fields are read with one JSON extraction per record.
 
     Identifiers come only from the contract's constants (validated there), never from input.
     """
     spec = ENTITY_BY_NAME.get(entity)
     if spec is None:
         return "CAST(NULL AS VARCHAR)"
-    parts = ", ".join(f"nullif(trim(payload->>'{k}'), '')" for k in spec.key)
     if len(spec.key) == 1:
-        return parts
-    nulls = " OR ".join(f"nullif(trim(payload->>'{k}'), '') IS NULL" for k in spec.key)
-    return f"CASE WHEN {nulls} THEN NULL ELSE concat_ws('|', {parts}) END"
+        return f"nullif(trim(json_extract_string(payload, '$.{spec.key[0]}')), '')"
+    paths = ", ".join(f"'$.{k}'" for k in spec.key)
+    parts = f"list_transform(json_extract_string(payload, [{paths}]), x -> nullif(trim(x), ''))"
+    return (
+        f"CASE WHEN list_contains(list_transform({parts}, x -> x IS NULL), true) THEN NULL "
+        f"ELSE array_to_string({parts}, '|') END"
+    )
 
 
 def start_stage(con: duckdb.DuckDBPyConnection) -> None:
