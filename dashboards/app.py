@@ -2,7 +2,8 @@
 
 It only sets the page frame and the navigation; each page is a script in `app_pages/` listed in
 `dashboards/navigation.py`. The data comes from the published warehouse of PAVED_HOME, read-only
-(see `dashboards/data.py`).
+(see `dashboards/data.py`). When `.streamlit/secrets.toml` configures `[auth]`, every page
+needs a sign-in first (`app_pages/_auth.py`).
 """
 
 from __future__ import annotations
@@ -18,9 +19,14 @@ if _ROOT not in sys.path:
 
 import streamlit as st  # noqa: E402
 
+from dashboards.app_pages._auth import require_sign_in  # noqa: E402
 from dashboards.navigation import sections  # noqa: E402
 
 st.set_page_config(page_title="paved", page_icon=":material/route:", layout="wide")
+
+# Sign-in only when .streamlit/secrets.toml has an [auth] section (see docs/dashboard.md).
+if not require_sign_in():
+    st.stop()
 
 navigation = st.navigation(
     {

@@ -36,17 +36,8 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
+from metrics.groups import DORA_METRICS as DORA_METRICS  # the one definition, re-exported
 from pipelines.paths import home
-
-DORA_METRICS: tuple[str, ...] = (
-    "deployment_frequency",
-    "change_lead_time",
-    "change_fail_rate",
-    "failed_deployment_recovery_time",
-    "deployment_rework_rate",
-    "time_to_restore_service",
-)
-"""The Overview tiles, in display order; a metric absent from the catalog is skipped."""
 
 METRIC_VALUES = "metrics.metric_values"
 CATALOG = "metrics.catalog"

@@ -52,6 +52,8 @@ def format_value(value: object, unit: str | None) -> str:
             return f"{number:.1f} h"
         case "days":
             return f"{number:.1f} d"
+        case "minutes":
+            return f"{number:.1f} min"
         case _:
             return _number(number)
 
@@ -73,6 +75,8 @@ def format_delta(delta: object, unit: str | None) -> str | None:
             return f"{number:+.1f} h"
         case "days":
             return f"{number:+.1f} d"
+        case "minutes":
+            return f"{number:+.1f} min"
         case _:
             sign = "+" if number > 0 else ("-" if number < 0 else "±")
             return f"{sign}{_number(abs(number))}"
@@ -84,6 +88,7 @@ def unit_suffix(unit: str | None) -> str:
         "ratio": "(%)",
         "hours": "(hours)",
         "days": "(days)",
+        "minutes": "(minutes)",
         "engineers": "(engineers)",
     }.get(unit or "", "")
 

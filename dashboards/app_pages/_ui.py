@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from dashboards import data
 from dashboards.data import Freshness, Status, WarehouseUnavailable, utc_now
 from dashboards.filters import (
     ALL_SERVICES,
@@ -28,11 +29,22 @@ from dashboards.filters import (
     GRAINS,
     ORG,
     PERIODS,
+    Window,
+    window,
 )
+from dashboards.formatting import format_value, is_missing
 
 EMPTY_MESSAGE = "No data published yet: run `paved demo` or `paved run --inbox DIR`."
 SHARED_FILTERS = "_shared_filters"
 """Session-state entry (not a widget key) holding the last choice of every URL filter."""
+ROADMAP_BADGES = {
+    "done": ":green-badge[Done]",
+    "on_track": ":blue-badge[On track]",
+    "at_risk": ":orange-badge[At risk]",
+    "off_track": ":red-badge[Off track]",
+    "not_measurable_yet": ":gray-badge[Not measurable yet]",
+}
+"""How a roadmap status (marts.roadmap_progress.status) reads, as a coloured badge."""
 TABLE_ROWS_SHOWN = 5_000
 """Rows drawn in a table; the CSV download always holds every row of the filtered table."""
 
@@ -165,12 +177,14 @@ def table(
     column_config: Mapping[str, Any] | None = None,
     empty: str = "Nothing to show.",
     count: bool = True,
+    csv: pd.DataFrame | None = None,
 ) -> None:
     """A table with its CSV download; an empty table is one sentence that says why it is empty.
 
     Only the first TABLE_ROWS_SHOWN rows are drawn (the browser grid slows down past that); the
     caption says so and the CSV still has every row. `count=False` leaves the row count to the
-    caller (the SQL page writes it with the run time).
+    caller (the SQL page writes it with the run time). `csv` is what the download holds when
+    the table shows formatted text (e.g. "—" for undefined): the raw stored values.
     """
     if frame.empty:
         st.info(empty, icon=":material/info:")
@@ -190,7 +204,75 @@ def table(
         elif count:
             st.caption(rows)
     with right:
-        download_csv(frame, key=key, file_name=file_name)
+        download_csv(frame if csv is None else csv, key=key, file_name=file_name)
+
+
+def formatted(frame: pd.DataFrame, units: Mapping[str, str | None]) -> pd.DataFrame:
+    """A copy of `frame` with the named columns written in their unit ("—" when undefined).
+
+    Tables show the same text as tiles and hovers: a NULL must read as a dash, never as an empty
+    cell a reader could take for 0, and a ratio as a percentage.
+    """
+    shown = frame.copy()
+    for column, unit in units.items():
+        if column in shown.columns:
+            shown[column] = [format_value(v, unit) for v in shown[column]]
+    return shown
+
+
+def text(value: object, fallback: str = "") -> str:
+    """Catalog or mart text for display; a NULL must not read as "nan"."""
+    return fallback if is_missing(value) or not str(value) else str(value)
+
+
+def team_names() -> dict[str, str]:
+    """team_id -> display name of every team with metric values."""
+    teams = data.teams()
+    return dict(zip(teams["team_id"], teams["name"], strict=True))
+
+
+def scope_label(
+    team: str, service: str, teams: Mapping[str, str], services: Mapping[str, str]
+) -> str:
+    """The scope the filters select, in words."""
+    if service != ALL_SERVICES:
+        return f"service {services.get(service, service)}"
+    if team != ORG:
+        return teams.get(team, team)
+    return "Whole organisation"
+
+
+def complete_window(freshness: Freshness, grain: str, period: str) -> Window | None:
+    """The periods the filters select, ending with the latest complete week or month.
+
+    None when no complete period exists yet (the first one is still running).
+    """
+    now = utc_now()
+    last = data.latest_complete_period(grain, min(freshness.last_refreshed or now, now))
+    return None if last is None else window(grain, last, period)
+
+
+def page_start(title: str, intro: str, *tables: str) -> tuple[Status, Freshness] | None:
+    """Title, one sentence on what the page answers, and the freshness banner.
+
+    Returns None (after an explanation) when nothing is published or one of `tables` is missing,
+    so the page stops without an exception.
+    """
+    st.title(title)
+    st.caption(intro)
+    status = data.status()
+    if not status.published or not status.has(*tables):
+        missing = ", ".join(t for t in tables if t not in status.tables)
+        empty_state(
+            status,
+            None
+            if not status.published or not missing
+            else f"{status.path} does not hold {missing} yet: the pipeline has not built it.",
+        )
+        return None
+    freshness = data.freshness()
+    freshness_banner(freshness)
+    return status, freshness
 
 
 def empty_state(status: Status, detail: str | None = None) -> None:

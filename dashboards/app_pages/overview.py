@@ -8,14 +8,15 @@ shared as a link; team, service and period follow the user to the other pages.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from dashboards import charts, data
+from dashboards import charts, data, platform
 from dashboards.app_pages._ui import (
+    ROADMAP_BADGES,
     empty_state,
     freshness_banner,
     period_filter,
@@ -28,6 +29,13 @@ from dashboards.filters import ALL_SERVICES, ORG, PERIODS, scope_of
 from dashboards.formatting import BAND_COLOURS, band_label, format_delta, format_value, is_missing
 
 TILES_PER_ROW = 3
+HEADLINE_ADOPTION = (
+    "golden_path_service_share",
+    "golden_path_ci_share",
+    "platform_deploy_share",
+    "platform_active_user_share",
+)
+ONBOARDING_HEADLINE = "onboarding_days_to_first_production_deploy"
 
 
 def _text(value: object, fallback: str = "") -> str:
@@ -117,6 +125,86 @@ def _tile(
             st.caption("Undefined this week (nothing to measure), not zero.")
 
 
+def _headline(
+    metric: str, meta: pd.Series, row: dict[str, Any], note: str, description: str | None
+) -> None:
+    """One platform headline tile: the stored value, its change and what it is a share of."""
+    unit = meta.get("unit")
+    value = row.get("value")
+    with st.container(border=True, key=f"headline_{metric}"):
+        st.metric(
+            _text(meta.get("label"), metric),
+            format_value(value, unit),
+            delta=format_delta(row.get("delta"), unit),
+            delta_color="inverse" if meta.get("direction") == "lower_is_better" else "normal",
+            help=_text(meta.get("description")) or None,
+            delta_description=description,
+        )
+        if note:
+            st.caption(note)
+
+
+def _platform_headlines(
+    catalog: pd.DataFrame, team: str, service: str, label: str, week: date, as_of: datetime
+) -> None:
+    """Adoption and onboarding headlines and roadmap status counts, when the pipeline has them.
+
+    Platform metrics exist per team and organisation only: with a service chosen, they are its
+    team's (or the organisation's) figures and the caption says so.
+    """
+    adoption = [m for m in HEADLINE_ADOPTION if m in catalog.index]
+    onboarding = ONBOARDING_HEADLINE if ONBOARDING_HEADLINE in catalog.index else None
+    counts = platform.roadmap_status_counts()
+    if not adoption and onboarding is None and counts is None:
+        return
+    scope, scope_id = scope_of(team, ALL_SERVICES)
+    st.subheader("Platform")
+    st.caption(
+        f"Adoption in the week of {week:%d %b %Y} and onboarding of the latest complete start "
+        f"month, for {label if service == ALL_SERVICES else 'the team of the service'} "
+        "(platform metrics are per team and organisation). See the Adoption, Onboarding and "
+        "Impact & roadmap pages."
+    )
+    weekly = data.weekly_series(adoption, scope, scope_id, until=week, since=week)
+    tiles: list[tuple[str, dict[str, Any], str, str]] = []
+    for metric in adoption:
+        rows = weekly[weekly["metric"] == metric]
+        row: dict[str, Any] = rows.iloc[-1].to_dict() if len(rows) else {}
+        note = "Undefined this week, not zero." if is_missing(row.get("value")) else ""
+        tiles.append((metric, row, note, "vs previous week"))
+    month = data.latest_complete_period("month", as_of) if onboarding else None
+    if onboarding and month is not None:
+        monthly = data.series(
+            [onboarding], scope, scope_id, grain="month", until=month, since=month
+        )
+        row = monthly.iloc[-1].to_dict() if len(monthly) else {}
+        sample = row.get("sample_size")
+        small = platform.min_group_size()
+        if is_missing(row.get("value")) and not is_missing(sample) and 0 < int(sample) < small:
+            note = f"{month:%b %Y} cohort: suppressed, fewer than {small} engineers."
+            row = {**row, "delta": None}
+        elif is_missing(row.get("value")):
+            note = f"{month:%b %Y} cohort: nobody reached it yet."
+        else:
+            note = f"{month:%b %Y} cohort, {int(sample):,} engineers."
+        tiles.append((onboarding, row, note, "vs previous cohort"))
+    for start in range(0, len(tiles), TILES_PER_ROW):
+        chunk = tiles[start : start + TILES_PER_ROW]
+        for column, (metric, row, note, per) in zip(st.columns(TILES_PER_ROW), chunk, strict=False):
+            with column:
+                described = None if is_missing(row.get("delta")) else per
+                _headline(metric, catalog.loc[metric], row, note, described)
+    if counts is not None:
+        total = sum(counts.values())
+        if total == 0:
+            st.caption("Roadmap: no initiative configured (`[[roadmap.initiatives]]`).")
+        else:
+            st.markdown(
+                f"**Roadmap** ({total} initiative{'s' if total != 1 else ''}): "
+                + " · ".join(f"{ROADMAP_BADGES.get(s, s)} {n}" for s, n in counts.items() if n)
+            )
+
+
 def _since(week: date, period: str) -> date | None:
     weeks = PERIODS[period].weeks
     return None if weeks is None else week - timedelta(weeks=weeks - 1)
@@ -164,6 +252,8 @@ def main() -> None:
                     week,
                     bands.loc[metric] if metric in bands.index else None,
                 )
+
+    _platform_headlines(catalog, team, service, team_label, week, as_of)
 
     trend = series[series["metric"] == trend_metric]
     st.subheader("Weekly trend")

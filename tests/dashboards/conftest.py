@@ -62,10 +62,26 @@ def make_home(
     yield build
 
 
+@pytest.fixture(scope="session")
+def shared_published(
+    tmp_path_factory: pytest.TempPathFactory, warehouse_files: Callable[[Warehouse], Path]
+) -> Home:
+    """One home holding the standard fixture warehouse for the whole session."""
+    home = Home((tmp_path_factory.mktemp("shared") / "home").resolve()).ensure()
+    shutil.copyfile(warehouse_files(Warehouse()), home.published)
+    return home
+
+
 @pytest.fixture
-def published_home(make_home: Callable[..., Home]) -> Home:
-    """The standard fixture warehouse: five DORA metrics, three scopes, seven weeks."""
-    return make_home()
+def published_home(shared_published: Home, monkeypatch: pytest.MonkeyPatch) -> Home:
+    """The standard fixture warehouse (DORA and platform metrics, three scopes), read-only.
+
+    Shared by every test that only reads it: the file keeps one identity, so the dashboard's
+    query cache serves every test after the first and the suite stays fast on a loaded machine.
+    A test that writes into its home overrides this fixture with `make_home()` (a private copy).
+    """
+    monkeypatch.setenv("PAVED_HOME", str(shared_published.root))
+    return shared_published
 
 
 @pytest.fixture

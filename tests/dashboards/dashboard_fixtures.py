@@ -337,6 +337,8 @@ class Warehouse:
     source_runs: list[tuple] | None = None
     """None: the default syncs; [] an empty meta.source_runs (no source configured)."""
     with_source_runs: bool = True
+    platform: bool = True
+    """The platform metrics and marts (False: a DORA-only warehouse, as before the platform)."""
 
 
 def _value_rows(
@@ -353,10 +355,13 @@ def _value_rows(
             for week, item in zip(periods[-len(weekly) :], weekly, strict=True):
                 if item == NO_ROW:
                     continue
-                value, numerator, denominator = (
-                    item if isinstance(item, tuple) else (item, None, None)
-                )
-                sample = denominator if denominator is not None else (0 if value is None else 5)
+                if isinstance(item, tuple) and len(item) == 4:
+                    value, numerator, denominator, sample = item
+                else:
+                    value, numerator, denominator = (
+                        item if isinstance(item, tuple) else (item, None, None)
+                    )
+                    sample = denominator if denominator is not None else (0 if value is None else 5)
                 rows.append(
                     (metric, grain, week, kind, scope_id, value, numerator, denominator, sample)
                 )
@@ -421,6 +426,10 @@ def _create_tables(con: duckdb.DuckDBPyConnection, spec: Warehouse) -> None:
         + _value_rows(spec.service_values, scope="service")
         + _value_rows(spec.monthly_values, grain="month")
     )
+    catalog = dict(spec.catalog)
+    if spec.platform:
+        catalog |= PLATFORM_CATALOG_ROWS
+        rows += _value_rows(PLATFORM_VALUES) + _value_rows(PLATFORM_MONTHLY_VALUES, grain="month")
     if rows:
         con.executemany(
             "INSERT INTO metrics.metric_values VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
@@ -444,7 +453,7 @@ def _create_tables(con: duckdb.DuckDBPyConnection, spec: Warehouse) -> None:
                 ["service", "team", "org"],
                 f"see docs/metrics.md#{m}",
             )
-            for m, (label, unit, direction) in spec.catalog.items()
+            for m, (label, unit, direction) in catalog.items()
         ],
     )
     con.execute(
@@ -509,6 +518,8 @@ def _create_tables(con: duckdb.DuckDBPyConnection, spec: Warehouse) -> None:
     _create_bands(con, spec)
     if spec.marts:
         _create_marts(con)
+        if spec.platform:
+            _create_platform(con)
     _create_quality(con, spec)
 
 
@@ -626,3 +637,339 @@ def _create_quality(con: duckdb.DuckDBPyConnection, spec: Warehouse) -> None:
         con.executemany(
             "INSERT INTO meta.source_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}')", rows
         )
+
+
+# --- the platform pages: metrics and marts ----------------------------------------------------
+
+PLATFORM_CATALOG_ROWS = {
+    "golden_path_service_share": ("Golden-path services", "ratio", "higher_is_better"),
+    "golden_path_ci_share": ("Golden-path CI runs", "ratio", "higher_is_better"),
+    "platform_deploy_share": ("Deployments through the platform", "ratio", "higher_is_better"),
+    "self_service_share": ("Self-service share", "ratio", "higher_is_better"),
+    "platform_active_users": ("Platform active users", "engineers", "higher_is_better"),
+    "platform_active_user_share": ("Platform active user share", "ratio", "higher_is_better"),
+    "ci_success_rate": ("CI success rate", "ratio", "higher_is_better"),
+    "ci_duration": ("CI duration (median)", "minutes", "lower_is_better"),
+    "ci_duration_p90": ("CI duration (p90)", "minutes", "lower_is_better"),
+    "ci_queue_time": ("CI queue time (median)", "minutes", "lower_is_better"),
+    "ci_queue_time_p90": ("CI queue time (p90)", "minutes", "lower_is_better"),
+    "ci_rerun_rate": ("CI re-run rate", "ratio", "lower_is_better"),
+    "catalogue_completeness": ("Catalogue completeness", "ratio", "higher_is_better"),
+    "onboarding_days_to_first_commit": ("Days to first commit", "days", "lower_is_better"),
+    "onboarding_days_to_first_production_deploy": (
+        "Days to first production deploy",
+        "days",
+        "lower_is_better",
+    ),
+}
+
+# Weekly, aligned like VALUES (the last item is the partial week); the latest complete week is
+# the second to last.
+PLATFORM_VALUES: dict[str, dict[str, list]] = {
+    "golden_path_service_share": {
+        "org": [(1 / 3, 1, 3), (1 / 3, 1, 3), (2 / 3, 2, 3), (2 / 3, 2, 3)],
+        "payments": [(0.0, 0, 2), (0.0, 0, 2), (0.5, 1, 2), (0.5, 1, 2)],
+        "search": [(1.0, 1, 1), (1.0, 1, 1), (1.0, 1, 1), (1.0, 1, 1)],
+    },
+    "golden_path_ci_share": {
+        "org": [(0.5, 5, 10), (0.6, 6, 10), (0.75, 9, 12), (0.8, 4, 5)],
+        "payments": [(0.2, 1, 5), (0.4, 2, 5), (0.5, 3, 6), (0.5, 1, 2)],
+        "search": [(0.8, 4, 5), (0.8, 4, 5), (1.0, 6, 6), (1.0, 3, 3)],
+    },
+    "platform_deploy_share": {
+        "org": [(0.5, 4, 8), (None, 0, 0), (0.9, 9, 10), (1.0, 2, 2)],
+        "payments": [(0.25, 1, 4), (None, 0, 0), (0.8, 4, 5), (1.0, 1, 1)],
+    },
+    "self_service_share": {"org": [(0.7, 7, 10), (0.75, 6, 8), (0.8, 8, 10), (1.0, 2, 2)]},
+    "platform_active_users": {"org": [4, 5, 7, 2], "payments": [2, 2, 3, 1]},
+    "platform_active_user_share": {
+        "org": [(0.4, 4, 10), (0.5, 5, 10), (0.7, 7, 10), (0.2, 2, 10)],
+        "payments": [(0.4, 2, 5), (0.4, 2, 5), (0.6, 3, 5), (0.2, 1, 5)],
+    },
+    "ci_success_rate": {
+        "org": [(0.9, 9, 10), (0.85, 17, 20), (0.95, 19, 20), (1.0, 3, 3)],
+        "payments": [(0.8, 4, 5), (0.7, 7, 10), (0.9, 9, 10), (1.0, 1, 1)],
+        "search": [(1.0, 5, 5), (1.0, 10, 10), (1.0, 10, 10), (1.0, 2, 2)],
+    },
+    "ci_duration": {"org": [12.0, 11.5, 9.25, 8.0], "payments": [15.0, 14.0, 13.5, 9.0]},
+    "ci_duration_p90": {"org": [30.0, 28.0, 25.0, 20.0], "payments": [35.0, 33.0, 31.0, 22.0]},
+    "ci_queue_time": {"org": [2.0, 1.5, 1.0, 0.5], "payments": [3.0, 2.5, 2.0, 1.0]},
+    "ci_queue_time_p90": {"org": [6.0, 5.0, 4.0, 2.0]},
+    "ci_rerun_rate": {"org": [(0.1, 1, 10), (0.05, 1, 20), (0.15, 3, 20), (0.0, 0, 3)]},
+    "catalogue_completeness": {
+        "org": [(0.6, 1.8, 3), (0.6, 1.8, 3), (0.8, 2.4, 3), (0.8, 2.4, 3)],
+        "payments": [(0.5, 1.0, 2), (0.5, 1.0, 2), (0.7, 1.4, 2), (0.7, 1.4, 2)],
+        "search": [(1.0, 1, 1), (1.0, 1, 1), (1.0, 1, 1), (1.0, 1, 1)],
+    },
+}
+
+MIN_GROUP = 5
+"""meta.rules.min_group_size in the fixture."""
+
+# Monthly (cohort months), aligned to MONTHS; a 4-tuple is (value, numerator, denominator,
+# sample_size). None with a sample of 1 to 4 is a suppressed group; with 0, nobody reached it.
+PLATFORM_MONTHLY_VALUES: dict[str, dict[str, list]] = {
+    "onboarding_days_to_first_production_deploy": {
+        "org": [
+            (12.5, None, None, 6),
+            (None, None, None, 3),
+            (9.0, None, None, 7),
+            (8.25, None, None, 5),
+            (None, None, None, 2),
+        ],
+        "payments": [
+            (None, None, None, 2),
+            (None, None, None, 0),
+            (None, None, None, 1),
+            (6.0, None, None, 5),
+            (None, None, None, 0),
+        ],
+    },
+    "onboarding_days_to_first_commit": {
+        "org": [
+            (2.0, None, None, 6),
+            (None, None, None, 4),
+            (1.5, None, None, 7),
+            (1.0, None, None, 5),
+            (None, None, None, 2),
+        ],
+    },
+}
+SUPPRESSED_COHORT = MONTHS[1]
+"""The org cohort of days to first production deploy that is below the privacy size (3)."""
+
+ADOPTION_ROWS: list[dict[str, Any]] = [
+    *[
+        {
+            "scope": "service",
+            "scope_id": sid,
+            "team_id": team,
+            "golden_path": path,
+            "is_adopted": at is not None,
+            "adopted_at": at,
+            "adoption_week": None if at is None else at.date() - timedelta(days=at.weekday()),
+            "evidence": None if at is None else f"{path} evidence for {sid}",
+            "exists_since": _at(WEEKS[0], 1),
+            "services": 1,
+            "services_adopted": int(at is not None),
+        }
+        for sid, team, path, at in [
+            ("payments-api", "payments", "template", None),
+            ("payments-api", "payments", "ci", _at(WEEKS[-4], 5)),
+            ("payments-api", "payments", "deploy", _at(WEEKS[-3], 5)),
+            ("payments-web", "payments", "template", _at(WEEKS[-3], 1)),
+            ("payments-web", "payments", "ci", None),
+            ("payments-web", "payments", "deploy", None),
+            ("search-api", "search", "template", _at(WEEKS[0], 1)),
+            ("search-api", "search", "ci", _at(WEEKS[1], 1)),
+            ("search-api", "search", "deploy", _at(WEEKS[-5], 1)),
+        ]
+    ],
+]
+"""By the latest complete week: 2 services from a template, 2 on golden-path CI, 2 deploying
+through the platform, of 3 (a funnel the test reads)."""
+
+CAPABILITY_ROWS: list[dict[str, Any]] = [
+    {"week": LATEST, "capability": "secrets", "team_id": "payments", "events": 5,
+     "self_service": 2, "ticket": 3, "self_service_share": 0.4, "actors": 3},
+    {"week": LATEST, "capability": "secrets", "team_id": "search", "events": 4,
+     "self_service": 4, "ticket": 0, "self_service_share": 1.0, "actors": 2},
+    {"week": LATEST, "capability": "database", "team_id": "payments", "events": 2,
+     "self_service": 0, "ticket": 2, "self_service_share": 0.0, "actors": 1},
+]  # fmt: skip
+
+CI_HEALTH_ROWS: list[dict[str, Any]] = [
+    {"week": week, "repo": repo, "pipeline": pipeline, "team_id": team, "golden_path": golden,
+     "runs": 10, "conclusive_runs": 10, "successful_runs": ok, "success_rate": ok / 10,
+     "duration_median_minutes": 10.0, "duration_p90_minutes": 20.0,
+     "queue_median_minutes": 1.0, "queue_p90_minutes": 3.0, "reruns": 1, "rerun_rate": 0.1}
+    for week in WEEKS[-3:-1]
+    for repo, pipeline, team, golden, ok in [
+        ("acme/payments-api", "golden", "payments", True, 9),
+        ("acme/payments-web", "jenkins/build", "payments", False, 6),
+        ("acme/search-api", "golden", "search", True, 10),
+    ]
+]  # fmt: skip
+
+CI_COMPARISON_ROWS: list[dict[str, Any]] = [
+    {"week": week, "scope": scope, "scope_id": sid, "pipeline_kind": kind, "pipelines": 1,
+     "runs": 10, "conclusive_runs": 10, "success_rate": rate, "duration_median_minutes": 10.0,
+     "duration_p90_minutes": 20.0, "queue_median_minutes": 1.0, "queue_p90_minutes": 3.0,
+     "rerun_rate": 0.1}
+    for week in WEEKS[-3:-1]
+    for scope, sid, kind, rate in [
+        ("org", "org", "golden_path", 0.95),
+        ("org", "org", "hand_rolled", 0.6),
+        ("team", "payments", "golden_path", 0.9),
+        ("team", "payments", "hand_rolled", 0.6),
+    ]
+]  # fmt: skip
+
+CATALOGUE_ROWS: list[dict[str, Any]] = [
+    {"service_id": "payments-api", "team_id": "payments", "has_owner_team": True,
+     "has_tier": False, "has_lifecycle": True, "has_repository": True, "has_template": False,
+     "completeness": 0.6, "missing": "tier, template"},
+    {"service_id": "payments-web", "team_id": "payments", "has_owner_team": True,
+     "has_tier": True, "has_lifecycle": True, "has_repository": True, "has_template": True,
+     "completeness": 1.0, "missing": None},
+    {"service_id": "search-api", "team_id": "search", "has_owner_team": True, "has_tier": True,
+     "has_lifecycle": False, "has_repository": True, "has_template": True,
+     "completeness": 0.8, "missing": "lifecycle"},
+]  # fmt: skip
+
+NOT_ENOUGH_REASON = "fewer than 10 observations on a side (adopters after 4)"
+
+IMPACT_ROWS: list[dict[str, Any]] = [
+    {"metric": "change_lead_time", "comparison": "adopters_vs_non_adopters",
+     "estimate": -12.5, "ci_low": -20.0, "ci_high": -5.0, "unit": "hours",
+     "statistic": "median", "relative_estimate": -0.25, "treated_value": 37.5,
+     "control_value": 50.0, "baseline_value": 50.0, "n_treated": 40, "n_control": 30,
+     "teams_treated": 2, "teams_control": 2, "status": "ok",
+     "reason": "8 calendar periods with observations in both groups",
+     "method_notes": "median of each group", "confidence": 0.95},
+    {"metric": "change_lead_time", "comparison": "diff_in_diff", "unit": "hours",
+     "statistic": "median", "n_treated": 4, "n_control": 30, "teams_treated": 1,
+     "teams_control": 2, "status": "not_enough_data", "reason": NOT_ENOUGH_REASON,
+     "method_notes": "difference-in-differences", "confidence": 0.95},
+    {"metric": "onboarding_days_to_first_production_deploy",
+     "comparison": "adopters_vs_non_adopters", "estimate": -3.0, "ci_low": -5.0,
+     "ci_high": -1.0, "unit": "days", "statistic": "median", "relative_estimate": -0.3,
+     "treated_value": 7.0, "control_value": 10.0, "baseline_value": 10.0, "n_treated": 12,
+     "n_control": 11, "teams_treated": 2, "teams_control": 2, "status": "ok",
+     "reason": "3 calendar periods with observations in both groups",
+     "method_notes": "median of each group", "confidence": 0.95},
+    {"metric": "onboarding_days_to_first_production_deploy", "comparison": "diff_in_diff",
+     "unit": "days", "statistic": "median", "n_treated": 4, "n_control": 11,
+     "teams_treated": 1, "teams_control": 2, "status": "not_enough_data",
+     "reason": NOT_ENOUGH_REASON, "method_notes": "difference-in-differences",
+     "confidence": 0.95},
+]  # fmt: skip
+
+ROADMAP_ROWS: list[dict[str, Any]] = [
+    {"initiative_id": "deploy-via-platform", "title": "Deploy through the platform",
+     "capability": "deploy", "target_metric": "platform_deploy_share",
+     "metric_label": "Deployments through the platform", "unit": "ratio",
+     "direction": "higher_is_better", "scope": "org", "baseline_start": WEEKS[0],
+     "baseline_end": WEEKS[2], "baseline_value": 0.2, "current_start": WEEKS[-5],
+     "current_end": LATEST + timedelta(days=6), "current_value": 0.9, "previous_value": 0.5,
+     "target_value": 0.95, "due_date": TODAY + timedelta(days=60), "progress": 0.93,
+     "time_elapsed": 0.6, "trend": "improving", "status": "on_track",
+     "why": "93% of the way from 0.2 to 0.95 (now 0.9) with 60% of the time elapsed"},
+    {"initiative_id": "templates", "title": "Payments on templates", "capability": "template",
+     "target_metric": "golden_path_service_share", "metric_label": "Golden-path services",
+     "unit": "ratio", "direction": "higher_is_better", "scope": "team:payments",
+     "baseline_start": WEEKS[0], "baseline_end": WEEKS[2], "baseline_value": None,
+     "current_value": 0.5, "target_value": 1.0, "due_date": TODAY + timedelta(days=90),
+     "trend": "unknown", "status": "not_measurable_yet",
+     "why": "no value in the baseline window (no data, or a group below the privacy size)"},
+]  # fmt: skip
+
+OPPORTUNITY_ROWS: list[dict[str, Any]] = [
+    {"rank": 1, "team_id": "payments", "capability": "golden_path_ci", "team_share": 0.4,
+     "adopters_share": 0.9, "adopter_teams": 1, "gap": 0.5, "size": 20, "size_unit": "CI runs",
+     "score": 10.0, "expected_effect": "change_lead_time -12.5 hours",
+     "window_start": WEEKS[2], "window_end": LATEST + timedelta(days=6)},
+    {"rank": 2, "team_id": "search", "capability": "self_service:secrets", "team_share": 0.5,
+     "adopters_share": 0.8, "adopter_teams": 1, "gap": 0.3, "size": 10, "size_unit": "requests",
+     "score": 3.0, "window_start": WEEKS[2], "window_end": LATEST + timedelta(days=6)},
+]  # fmt: skip
+
+FRICTION_ROWS: list[dict[str, Any]] = [
+    {"signal": "configuration_drift", "scope": "team", "scope_id": "search",
+     "capability": "environment", "value": 0.0, "threshold": 1.0, "triggered": False,
+     "detail": "0 of 2 incidents with a known cause were configuration drift"},
+    {"signal": "slow_onboarding", "scope": "team", "scope_id": "payments", "value": None,
+     "threshold": 14.0, "triggered": None,
+     "detail": "3 engineers started since 2026-01: fewer than 5 (rules.min_group_size), "
+     "figures hidden"},
+    {"signal": "repeated_ticket_requests", "scope": "org", "scope_id": "org",
+     "capability": "secrets", "value": 4.0, "threshold": 3.0, "triggered": True,
+     "detail": "4 teams filed 9 tickets for secrets"},
+]  # fmt: skip
+
+
+def _create_platform(con: duckdb.DuckDBPyConnection) -> None:
+    """The platform marts the Adoption, Onboarding, Impact, CI health and Catalogue pages read."""
+    window = {"window_start": WEEKS[2], "window_end": LATEST + timedelta(days=6)}
+    _insert(
+        con,
+        "marts.adoption",
+        """scope VARCHAR, scope_id VARCHAR, team_id VARCHAR, golden_path VARCHAR,
+        is_adopted BOOLEAN, adopted_at TIMESTAMP, adoption_week DATE, evidence VARCHAR,
+        exists_since TIMESTAMP, services BIGINT, services_adopted BIGINT""",
+        ADOPTION_ROWS,
+    )
+    _insert(
+        con,
+        "marts.capability_usage",
+        """week DATE, capability VARCHAR, team_id VARCHAR, events BIGINT, self_service BIGINT,
+        ticket BIGINT, self_service_share DOUBLE, actors BIGINT, self_service_median_s DOUBLE,
+        ticket_median_s DOUBLE""",
+        CAPABILITY_ROWS,
+    )
+    _insert(
+        con,
+        "marts.ci_health",
+        """week DATE, repo VARCHAR, pipeline VARCHAR, team_id VARCHAR, golden_path BOOLEAN,
+        runs BIGINT, conclusive_runs BIGINT, successful_runs BIGINT, success_rate DOUBLE,
+        duration_median_minutes DOUBLE, duration_p90_minutes DOUBLE,
+        queue_median_minutes DOUBLE, queue_p90_minutes DOUBLE, reruns BIGINT,
+        rerun_rate DOUBLE""",
+        CI_HEALTH_ROWS,
+    )
+    _insert(
+        con,
+        "marts.ci_golden_path_comparison",
+        """week DATE, scope VARCHAR, scope_id VARCHAR, pipeline_kind VARCHAR, pipelines BIGINT,
+        runs BIGINT, conclusive_runs BIGINT, success_rate DOUBLE,
+        duration_median_minutes DOUBLE, duration_p90_minutes DOUBLE,
+        queue_median_minutes DOUBLE, queue_p90_minutes DOUBLE, rerun_rate DOUBLE""",
+        CI_COMPARISON_ROWS,
+    )
+    _insert(
+        con,
+        "marts.catalogue_completeness",
+        """service_id VARCHAR, team_id VARCHAR, created_at TIMESTAMP, has_owner_team BOOLEAN,
+        has_tier BOOLEAN, has_lifecycle BOOLEAN, has_repository BOOLEAN, has_template BOOLEAN,
+        completeness DOUBLE, missing VARCHAR""",
+        CATALOGUE_ROWS,
+    )
+    _insert(
+        con,
+        "marts.platform_impact",
+        """metric VARCHAR, comparison VARCHAR, estimate DOUBLE, ci_low DOUBLE, ci_high DOUBLE,
+        unit VARCHAR, statistic VARCHAR, relative_estimate DOUBLE, treated_value DOUBLE,
+        control_value DOUBLE, baseline_value DOUBLE, n_treated BIGINT, n_control BIGINT,
+        teams_treated BIGINT, teams_control BIGINT, status VARCHAR, reason VARCHAR,
+        method_notes VARCHAR, bootstrap_samples INTEGER, confidence DOUBLE""",
+        IMPACT_ROWS,
+    )
+    _insert(
+        con,
+        "marts.roadmap_progress",
+        """initiative_id VARCHAR, title VARCHAR, capability VARCHAR, target_metric VARCHAR,
+        metric_label VARCHAR, unit VARCHAR, direction VARCHAR, scope VARCHAR,
+        baseline_start DATE, baseline_end DATE, baseline_value DOUBLE,
+        baseline_sample_size BIGINT, current_start DATE, current_end DATE,
+        current_value DOUBLE, current_sample_size BIGINT, previous_value DOUBLE,
+        target_value DOUBLE, due_date DATE, progress DOUBLE, time_elapsed DOUBLE,
+        trend VARCHAR, status VARCHAR, why VARCHAR""",
+        ROADMAP_ROWS,
+    )
+    _insert(
+        con,
+        "marts.opportunities",
+        """rank BIGINT, team_id VARCHAR, capability VARCHAR, team_share DOUBLE,
+        adopters_share DOUBLE, adopter_teams BIGINT, gap DOUBLE, size BIGINT,
+        size_unit VARCHAR, score DOUBLE, expected_effect VARCHAR, window_start DATE,
+        window_end DATE""",
+        OPPORTUNITY_ROWS,
+    )
+    _insert(
+        con,
+        "marts.friction_signals",
+        """signal VARCHAR, scope VARCHAR, scope_id VARCHAR, capability VARCHAR, value DOUBLE,
+        threshold DOUBLE, triggered BOOLEAN, detail VARCHAR, window_start DATE,
+        window_end DATE""",
+        [{**window, **row} for row in FRICTION_ROWS],
+    )

@@ -41,6 +41,16 @@ pytestmark = [
 ]
 
 
+PLATFORM_PAGES = [
+    ("Adoption", "adoption", 6),
+    ("Onboarding", "onboarding", 2),
+    ("Impact & roadmap", "impact", 3),
+    ("CI health", "ci_health", 6),
+    ("Catalogue", "catalogue", 3),
+]
+"""(menu title, file stem, Plotly charts the page draws for team Payments on the fixture)."""
+
+
 def download_csv(page, button_key: str) -> list[dict[str, str]]:
     """Click a CSV download button (by its widget key) and parse the file the browser received."""
     with page.expect_download(timeout=PAGE_TIMEOUT_MS) as info:
@@ -106,6 +116,14 @@ def test_every_page_paints_filters_travel_and_csv_downloads_arrive(
         assert {row["deployment_id"] for row in rows} == {"d-ok", "d-failed", "d-staging"}
         assert rows[0]["why"]
         screenshot(page, ARTIFACTS / "delivery.png")
+
+        # The platform pages, still for Payments: each loads and every chart paints
+        # (open_page waits for every .js-plotly-plot to hold its .main-svg).
+        for title, stem, count in PLATFORM_PAGES:
+            timings[f"{stem}_s"] = open_page(page, title)
+            expect(plots).to_have_count(count)
+            assert page.get_by_test_id("stException").count() == 0, title
+            screenshot(page, ARTIFACTS / f"{stem}.png")
 
         # Data quality: quarantine and runs charts.
         timings["data_quality_s"] = open_page(page, "Data quality")

@@ -15,6 +15,12 @@ from dashboards import data
 from pipelines.paths import Home
 
 
+@pytest.fixture
+def published_home(make_home: Callable[..., Home]) -> Home:
+    """A private copy of the standard warehouse: these tests rewrite or write into the home."""
+    return make_home()
+
+
 def latest_org_frequency() -> float:
     frame = data.weekly_series(["deployment_frequency"], "org", "org", until=LATEST, since=LATEST)
     return float(frame["value"].iloc[0])

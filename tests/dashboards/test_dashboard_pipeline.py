@@ -9,20 +9,25 @@ to keep it to a few seconds.
 from __future__ import annotations
 
 import json
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import pytest
-from dashboard_pages import charts, run_page
+from dashboard_pages import charts, run_page, values
 
+from dashboards.navigation import available_pages
 from pipelines.paths import Home
 from pipelines.query import run_query
 from pipelines.sql_examples import EXAMPLES, Example
 
+DEMO_CONFIG = Path(__file__).resolve().parents[2] / "pipelines" / "demo" / "paved.demo.toml"
+
 
 def build_home(root: Path) -> Home:
-    """Generate a small demo organisation and run every pipeline step on it into `root`."""
+    """Generate a small demo organisation and run every pipeline step on it into `root`,
+    the platform stage (friction, impact, roadmap, opportunities) included."""
     from metrics.compute import build_metrics
     from pipelines.config import Rules
     from pipelines.core import build_core
@@ -31,6 +36,7 @@ def build_home(root: Path) -> Home:
     from pipelines.marts import build_marts
     from pipelines.publish import publish
     from pipelines.raw import ensure_raw
+    from pipelines.roadmap import build_platform, load_platform_settings
     from pipelines.sqlfiles import run_sql_file
 
     home = Home(root).ensure()
@@ -47,6 +53,8 @@ def build_home(root: Path) -> Home:
         build_core(con)
         build_marts(con)
         build_metrics(con)
+        # The platform stage with the demo's settings (three roadmap initiatives).
+        build_platform(con, load_platform_settings(tomllib.loads(DEMO_CONFIG.read_text())))
         run_sql_file(con, "meta/run_finished.sql", {"run_id": "r1"})
         publish(con, home)
     finally:
@@ -73,11 +81,32 @@ def test_every_sql_example_runs_on_a_pipeline_built_warehouse(
     assert result.columns
 
 
-@pytest.mark.parametrize("page", ["overview", "delivery", "data_quality", "sql"])
+@pytest.mark.parametrize("page", [Path(p.file).stem for p in available_pages()])
 def test_every_page_renders_on_a_pipeline_built_warehouse(pipeline_home: Home, page: str) -> None:
     at = run_page(page)
     assert not at.exception
     assert not at.error
+
+
+def test_adoption_chart_equals_metric_values_of_the_pipeline(pipeline_home: Home) -> None:
+    at = run_page("adoption", {"period": "all"})
+    drawn = next(
+        t for t in charts(at)["chart_shares"]["data"] if t["name"] == "Golden-path CI runs"
+    )
+    con = duckdb.connect(str(pipeline_home.published), read_only=True)
+    try:
+        stored = dict(
+            con.execute(
+                """SELECT strftime(period_start, '%Y-%m-%d'), value FROM metrics.metric_values
+                WHERE metric = 'golden_path_ci_share' AND grain = 'week' AND scope = 'org'"""
+            ).fetchall()
+        )
+    finally:
+        con.close()
+    assert drawn["y"]
+    for x, y in zip(values(drawn["x"]), values(drawn["y"]), strict=True):
+        expected = stored[str(x)[:10]]
+        assert (y is None or y != y) if expected is None else y == pytest.approx(expected)
 
 
 def test_delivery_chart_equals_metric_values_of_the_pipeline(pipeline_home: Home) -> None:

@@ -24,6 +24,20 @@ def test_command_runs_the_app_headless_without_usage_stats_on_the_given_address(
     assert "--server.port=8765" in command
 
 
+def test_paved_dashboard_binds_to_localhost_by_default(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from pipelines import cli
+
+    called: dict[str, object] = {}
+    monkeypatch.setattr(
+        serve_module, "serve", lambda home, port, host: called.update(host=host, port=port) or 0
+    )
+    assert cli.main(["dashboard", "--home", str(tmp_path)]) == 0
+    assert called == {"host": "127.0.0.1", "port": 8501}
+    assert "--server.address=127.0.0.1" in build_command()
+
+
 def test_server_environment_selects_the_home(tmp_path: Path) -> None:
     env = server_env(tmp_path / "home", base={"PATH": "/usr/bin"})
     assert env["PAVED_HOME"] == str((tmp_path / "home").resolve())

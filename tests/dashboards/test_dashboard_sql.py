@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +21,12 @@ from dashboards.app_pages._ui import csv_bytes
 from pipelines.paths import REPO_ROOT, Home
 from pipelines.query import QueryRefused, run_query
 from pipelines.sql_examples import EXAMPLE_BY_KEY
+
+
+@pytest.fixture
+def published_home(make_home: Callable[..., Home]) -> Home:
+    """A private copy of the standard warehouse: these tests rewrite or write into the home."""
+    return make_home()
 
 
 def run_sql(at: AppTest, sql: str) -> AppTest:
