@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pipelines.paths import Home
+from pipelines.warehouse import close_warehouses
 
 Progress = Callable[[str], None]
 
@@ -135,10 +136,13 @@ def run_pipeline(
             }
         },
     }
-    with _instance(home) as instance:
-        result = job.execute_in_process(
-            run_config=run_config, instance=instance, run_id=run_id, raise_on_error=False
-        )
+    try:
+        with _instance(home) as instance:
+            result = job.execute_in_process(
+                run_config=run_config, instance=instance, run_id=run_id, raise_on_error=False
+            )
+    finally:
+        close_warehouses()
     seconds = time.perf_counter() - started
     summary = RunSummary(run_id=run_id, seconds=seconds, steps=dict(handler.durations))
     for event in result.get_asset_materialization_events():

@@ -83,8 +83,8 @@ MART_CHECKS = [
     Check(
         "marts.changes",
         "unique_change_id",
-        "one row per change",
-        "SELECT count(*) - count(DISTINCT change_id) FROM marts.changes",
+        "one row per (service, change): a monorepo change is a change of each of its services",
+        "SELECT count(*) - count(DISTINCT (service_id, change_id)) FROM marts.changes",
     ),
     Check(
         "marts.changes",

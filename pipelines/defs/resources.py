@@ -13,7 +13,7 @@ import duckdb
 
 from pipelines.config import Config, load_config
 from pipelines.paths import Home, home
-from pipelines.warehouse import open_warehouse
+from pipelines.warehouse import run_connection
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -44,5 +44,5 @@ class WarehouseResource(dg.ConfigurableResource):
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        with open_warehouse(self.home().warehouse) as con:
-            yield con
+        """The run's shared read-write connection (see pipelines.warehouse)."""
+        yield run_connection(self.home().warehouse)
