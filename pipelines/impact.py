@@ -189,20 +189,32 @@ def diff_in_diff(
     n_treated = {"before": 0, "after": 0}
     n_control = {"before": 0, "after": 0}
     adopters = obs[obs["group_name"] == "adopter"]
+    # Teams observed over the same span with the same adoption date share their control cells:
+    # at 10,000 engineers a thousand adopter teams fall on a few dozen adoption weeks.
+    control_cells: dict[tuple[Any, Any, Any], tuple[_Cell, _Cell]] = {}
     for _team, own in adopters.groupby("team_id", sort=True):
         adopted = own["team_adopted_at"].iloc[0]
         before = own[~own["is_after"]]
         after = own[own["is_after"]]
-        first, last = own["observed_at"].min(), own["observed_at"].max()
+        # the team's span in whole periods, so teams seen over the same weeks share controls
+        first = own["period_start"].min()
+        last = own["period_start"].max() + (
+            pd.DateOffset(months=1) if metric in PRIVATE_METRICS else pd.Timedelta(days=7)
+        )
         c_before = (c_time >= first) & (c_time < adopted)
-        c_after = (c_time >= adopted) & (c_time <= last)
+        c_after = (c_time >= adopted) & (c_time < last)
         if before.empty or after.empty or not c_before.any() or not c_after.any():
             continue
+        span = (first, adopted, last)
+        if span not in control_cells:
+            control_cells[span] = (
+                _Cell(c_value[c_before], stat, rng, b),
+                _Cell(c_value[c_after], stat, rng, b),
+            )
         cells = (
             _Cell(before["value"].to_numpy(float), stat, rng, b),
             _Cell(after["value"].to_numpy(float), stat, rng, b),
-            _Cell(c_value[c_before], stat, rng, b),
-            _Cell(c_value[c_after], stat, rng, b),
+            *control_cells[span],
         )
         teams.append((float(len(own)), *cells))
         used_control |= c_before | c_after
