@@ -38,6 +38,7 @@ def test_rows_are_capped(published):
         ("select * from glob('/etc/*')", "not allowed"),
         ("select * from '/etc/passwd'", "not allowed"),
         ("copy marts.deployments to '/tmp/x.csv'", "COPY statements are not allowed"),
+        ("export database '/tmp/paved-export'", "statements are not allowed"),
         ("attach '/tmp/other.duckdb'", "ATTACH statements are not allowed"),
         ("install httpfs", "statements are not allowed"),
         ("load httpfs", "statements are not allowed"),
