@@ -14,6 +14,7 @@ shows the same filter starts from it and writes it back into its own URL.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -30,6 +31,7 @@ from dashboards.filters import (
     ORG,
     PERIODS,
     Window,
+    scope_of,
     window,
 )
 from dashboards.formatting import format_value, is_missing
@@ -250,6 +252,82 @@ def complete_window(freshness: Freshness, grain: str, period: str) -> Window | N
     now = utc_now()
     last = data.latest_complete_period(grain, min(freshness.last_refreshed or now, now))
     return None if last is None else window(grain, last, period)
+
+
+@dataclass(frozen=True)
+class TeamView:
+    """What a page's period/grain/team header selects (see team_period_header)."""
+
+    teams: dict[str, str]
+    team: str
+    grain: str
+    win: Window
+    scope: str
+    scope_id: str
+    label: str
+    extra: Any = None
+    """What the `extra` column's widget returned, if the page asked for one."""
+
+
+def team_period_header(
+    status: Status,
+    freshness: Freshness,
+    *,
+    grain: str | None = None,
+    extra: Callable[[str], Any] | None = None,
+) -> TeamView | None:
+    """The period, grain and team filters in a row, and the complete window they select.
+
+    `grain` fixes the grain (no grain filter); `extra(team)` draws one more widget in a last
+    column and its result is `TeamView.extra`. Returns None (after an explanation) when no
+    complete period exists yet.
+    """
+    teams = team_names()
+    columns = iter(st.columns(2 + (grain is None) + (extra is not None)))
+    with next(columns):
+        period = period_filter(monthly=True)
+    if grain is None:
+        with next(columns):
+            chosen = grain_filter()
+    else:
+        chosen = grain
+    with next(columns):
+        team = team_filter(teams)
+    extra_value = None
+    if extra is not None:
+        with next(columns):
+            extra_value = extra(team)
+    win = complete_window(freshness, chosen, period)
+    if win is None:
+        empty_state(
+            status,
+            f"No complete {grain or 'period'} of metrics yet: the first one is still running.",
+        )
+        return None
+    scope, scope_id = scope_of(team, ALL_SERVICES)
+    label = teams.get(team, team) if team != ORG else "Whole organisation"
+    return TeamView(teams, team, chosen, win, scope, scope_id, label, extra_value)
+
+
+def dora_start(title: str) -> tuple[Status, Freshness, pd.DataFrame, list[str]] | None:
+    """Title and freshness banner of a DORA page, with the catalog and its DORA metrics.
+
+    Returns None (after an explanation) when the metrics or catalog are not published or the
+    catalog defines none of the DORA metrics.
+    """
+    st.title(title)
+    status = data.status()
+    if not status.has(data.METRIC_VALUES, data.CATALOG):
+        empty_state(status)
+        return None
+    freshness = data.freshness()
+    freshness_banner(freshness)
+    catalog = data.catalog()
+    metrics = [m for m in data.DORA_METRICS if m in catalog.index]
+    if not metrics:
+        empty_state(status, "The catalog defines none of the DORA metrics yet.")
+        return None
+    return status, freshness, catalog, metrics
 
 
 def page_start(title: str, intro: str, *tables: str) -> tuple[Status, Freshness] | None:

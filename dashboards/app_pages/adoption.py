@@ -19,20 +19,16 @@ import streamlit as st
 from dashboards import data, platform
 from dashboards import platform_charts as charts
 from dashboards.app_pages._ui import (
-    complete_window,
     empty_state,
     formatted,
-    grain_filter,
     page_start,
-    period_filter,
     table,
-    team_filter,
-    team_names,
+    team_period_header,
     text,
     unavailable,
     url_selectbox,
 )
-from dashboards.filters import ALL_SERVICES, ORG, Window, scope_of
+from dashboards.filters import Window
 from dashboards.formatting import format_delta, format_value, is_missing
 
 # (Comments, not docstrings: a bare string in a page script is drawn on the page.)
@@ -238,20 +234,11 @@ def main() -> None:
     if not any(m in catalog.index for m in (*SHARES, *USERS)):
         empty_state(status, "The catalog defines none of the adoption metrics yet.")
         return
-    teams = team_names()
-    period_col, grain_col, team_col = st.columns(3)
-    with period_col:
-        period = period_filter(monthly=True)
-    with grain_col:
-        grain = grain_filter()
-    with team_col:
-        team = team_filter(teams)
-    win = complete_window(freshness, grain, period)
-    if win is None:
-        empty_state(status, "No complete period of metrics yet: the first one is still running.")
+    view = team_period_header(status, freshness)
+    if view is None:
         return
-    scope, scope_id = scope_of(team, ALL_SERVICES)
-    label = teams.get(team, team) if team != ORG else "Whole organisation"
+    teams, team, grain, win, label = view.teams, view.team, view.grain, view.win, view.label
+    scope, scope_id = view.scope, view.scope_id
     series = data.series(
         [m for m in (*SHARES, *USERS) if m in catalog.index],
         scope,

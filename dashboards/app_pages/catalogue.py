@@ -15,20 +15,15 @@ import streamlit as st
 from dashboards import data, platform
 from dashboards import platform_charts as charts
 from dashboards.app_pages._ui import (
-    complete_window,
-    empty_state,
     formatted,
-    grain_filter,
     page_start,
-    period_filter,
     service_filter,
     table,
-    team_filter,
-    team_names,
+    team_period_header,
     text,
     unavailable,
 )
-from dashboards.filters import ALL_SERVICES, ORG, Window, scope_of
+from dashboards.filters import ALL_SERVICES, ORG, Window
 
 # (Comments, not docstrings: a bare string in a page script is drawn on the page.)
 METRIC = "catalogue_completeness"
@@ -120,25 +115,19 @@ def main() -> None:
         return
     status, freshness = started
     catalog = data.catalog()
-    teams = team_names()
     services = data.services()
-    period_col, grain_col, team_col, service_col = st.columns(4)
-    with period_col:
-        period = period_filter(monthly=True)
-    with grain_col:
-        grain = grain_filter()
-    with team_col:
-        team = team_filter(teams)
-    in_view = services if team == ORG else services[services["team_id"] == team]
-    service_names = dict(zip(in_view["service_id"], in_view["name"], strict=True))
-    with service_col:
-        service = service_filter(service_names)
-    win = complete_window(freshness, grain, period)
-    if win is None:
-        empty_state(status, "No complete period of metrics yet: the first one is still running.")
+
+    def service_choice(team: str) -> tuple[str, dict[str, str]]:
+        in_view = services if team == ORG else services[services["team_id"] == team]
+        service_names = dict(zip(in_view["service_id"], in_view["name"], strict=True))
+        return service_filter(service_names), service_names
+
+    view = team_period_header(status, freshness, extra=service_choice)
+    if view is None:
         return
-    scope, scope_id = scope_of(team, ALL_SERVICES)
-    label = teams.get(team, team) if team != ORG else "Whole organisation"
+    teams, team, grain, win, label = view.teams, view.team, view.grain, view.win, view.label
+    scope, scope_id = view.scope, view.scope_id
+    service, service_names = view.extra
     series = data.series([METRIC], scope, scope_id, grain=grain, until=win.last, since=win.first)
 
     st.subheader(f"Completeness over time · {label}")

@@ -15,8 +15,8 @@ import streamlit as st
 
 from dashboards import charts, data, facts
 from dashboards.app_pages._ui import (
+    dora_start,
     empty_state,
-    freshness_banner,
     grain_filter,
     period_filter,
     service_filter,
@@ -268,53 +268,32 @@ def _drill_down(win: Window, team: str, service: str, scope_label: str) -> None:
         key="drill_down_tabs",
     )
     published = data.status()
-    with deploy_tab:
-        table(
-            deployments,
-            key="deployments",
-            file_name=f"deployments_{suffix}.csv",
-            column_config=DEPLOYMENT_COLUMNS,
-            empty="No deployments in this period yet."
-            if published.has(facts.DEPLOYMENTS)
-            else "marts.deployments is not published yet: the pipeline has not built the marts.",
-        )
-    with change_tab:
-        table(
-            changes,
-            key="changes",
-            file_name=f"changes_{suffix}.csv",
-            column_config=CHANGE_COLUMNS,
-            empty="No change reached production in this period."
-            if published.has(facts.CHANGES)
-            else "marts.changes is not published yet: the pipeline has not built the marts.",
-        )
-    with incident_tab:
-        table(
-            incidents,
-            key="incidents",
-            file_name=f"incidents_{suffix}.csv",
-            column_config=INCIDENT_COLUMNS,
-            empty="No incident was opened in this period."
-            if published.has(facts.INCIDENT_LINKS)
-            else "marts.incident_links is not published yet: the pipeline has not built the marts.",
-        )
+    for tab, rows, key, columns, mart, nothing in (
+        (deploy_tab, deployments, "deployments", DEPLOYMENT_COLUMNS, facts.DEPLOYMENTS,
+         "No deployments in this period yet."),
+        (change_tab, changes, "changes", CHANGE_COLUMNS, facts.CHANGES,
+         "No change reached production in this period."),
+        (incident_tab, incidents, "incidents", INCIDENT_COLUMNS, facts.INCIDENT_LINKS,
+         "No incident was opened in this period."),
+    ):  # fmt: skip
+        with tab:
+            table(
+                rows,
+                key=key,
+                file_name=f"{key}_{suffix}.csv",
+                column_config=columns,
+                empty=nothing
+                if published.has(mart)
+                else f"{mart} is not published yet: the pipeline has not built the marts.",
+            )
 
 
 def main() -> None:
     """Render the page; every missing-data path ends in an explanation, never an exception."""
-    st.title("Delivery")
-    status = data.status()
-    if not status.has(data.METRIC_VALUES, data.CATALOG):
-        empty_state(status)
+    started = dora_start("Delivery")
+    if started is None:
         return
-    freshness = data.freshness()
-    freshness_banner(freshness)
-
-    catalog = data.catalog()
-    metrics = [m for m in data.DORA_METRICS if m in catalog.index]
-    if not metrics:
-        empty_state(status, "The catalog defines none of the DORA metrics yet.")
-        return
+    status, freshness, catalog, metrics = started
 
     period, grain, team, service, team_names, service_names = _filters()
     scope, scope_id = scope_of(team, service)

@@ -41,15 +41,28 @@ def not_enough_data_text(reason: object) -> str:
     return f"not enough data: {text(reason, 'no reason recorded')}"
 
 
+def _explain_empty(rows: pd.DataFrame, mart: str, nothing: str) -> bool:
+    """True (after saying why) when `rows` is empty: `nothing` if `mart` is published, else that
+    the pipeline has not built it yet."""
+    if not rows.empty:
+        return False
+    st.info(
+        nothing
+        if data.status().has(mart)
+        else f"{mart} is not published yet: the pipeline has not built it.",
+        icon=":material/info:",
+    )
+    return True
+
+
+def _over(row: pd.Series) -> str:
+    """A mart row's window, e.g. "31 Aug – 22 Nov 2026"."""
+    return f"{pd.Timestamp(row['window_start']):%d %b} – {pd.Timestamp(row['window_end']):%d %b %Y}"
+
+
 def _impact(catalog: pd.DataFrame) -> None:
     rows = platform.impact()
-    if rows.empty:
-        st.info(
-            "No impact estimates yet."
-            if data.status().has(platform.IMPACT)
-            else "marts.platform_impact is not published yet: the pipeline has not built it.",
-            icon=":material/info:",
-        )
+    if _explain_empty(rows, platform.IMPACT, "No impact estimates yet."):
         return
     labels = platform.labels(list(dict.fromkeys(rows["metric"])), catalog)
     st.plotly_chart(
@@ -129,14 +142,12 @@ def _impact(catalog: pd.DataFrame) -> None:
 
 def _roadmap() -> None:
     rows = platform.roadmap()
-    if rows.empty:
-        st.info(
-            "No roadmap initiatives are configured: add `[[roadmap.initiatives]]` to paved.toml "
-            "(see docs/platform.md)."
-            if data.status().has(platform.ROADMAP)
-            else "marts.roadmap_progress is not published yet: the pipeline has not built it.",
-            icon=":material/info:",
-        )
+    if _explain_empty(
+        rows,
+        platform.ROADMAP,
+        "No roadmap initiatives are configured: add `[[roadmap.initiatives]]` to paved.toml "
+        "(see docs/platform.md).",
+    ):
         return
     counts = rows["status"].value_counts()
     st.caption(
@@ -190,18 +201,15 @@ def _roadmap() -> None:
 
 def _opportunities(team: str, teams: dict[str, str]) -> None:
     rows = platform.opportunities(team)
-    if rows.empty:
-        st.info(
-            "No opportunity: no team has a gap to the adopters' share in the window."
-            if data.status().has(platform.OPPORTUNITIES)
-            else "marts.opportunities is not published yet: the pipeline has not built it.",
-            icon=":material/info:",
-        )
+    if _explain_empty(
+        rows,
+        platform.OPPORTUNITIES,
+        "No opportunity: no team has a gap to the adopters' share in the window.",
+    ):
         return
     first = rows.iloc[0]
     st.caption(
-        f"Over {pd.Timestamp(first['window_start']):%d %b} – "
-        f"{pd.Timestamp(first['window_end']):%d %b %Y}. Teams, never people: the score is the "
+        f"Over {_over(first)}. Teams, never people: the score is the "
         "volume (services, CI runs, deployments, requests) that would move to the platform if "
         "the team matched the adopter teams' share."
     )
@@ -240,19 +248,13 @@ def _opportunities(team: str, teams: dict[str, str]) -> None:
 
 def _friction(team: str, teams: dict[str, str]) -> None:
     rows = platform.friction(team)
-    if rows.empty:
-        st.info(
-            "No friction signal in the window."
-            if data.status().has(platform.FRICTION)
-            else "marts.friction_signals is not published yet: the pipeline has not built it.",
-            icon=":material/info:",
-        )
+    if _explain_empty(rows, platform.FRICTION, "No friction signal in the window."):
         return
     fired = int(rows["triggered"].fillna(False).astype(bool).sum())
     first = rows.iloc[0]
     st.caption(
-        f"{fired} of {len(rows)} signal(s) fired over {pd.Timestamp(first['window_start']):%d %b}"
-        f" – {pd.Timestamp(first['window_end']):%d %b %Y} (thresholds: [friction] in paved.toml)."
+        f"{fired} of {len(rows)} signal(s) fired over {_over(first)}"
+        " (thresholds: [friction] in paved.toml)."
         " A hidden value is a group below the privacy size, not a zero."
     )
     shown = rows.assign(

@@ -15,18 +15,15 @@ import streamlit as st
 from dashboards import data, platform
 from dashboards import platform_charts as charts
 from dashboards.app_pages._ui import (
-    complete_window,
     empty_state,
     page_start,
-    period_filter,
     table,
-    team_filter,
-    team_names,
+    team_period_header,
     text,
     unavailable,
     url_selectbox,
 )
-from dashboards.filters import ALL_SERVICES, ORG, Window, scope_of
+from dashboards.filters import Window
 from dashboards.formatting import DASH, format_value, is_missing
 
 # (Comments, not docstrings: a bare string in a page script is drawn on the page.)
@@ -185,32 +182,27 @@ def main() -> None:
     if not milestones:
         empty_state(status, "The catalog defines none of the onboarding metrics yet.")
         return
-    teams = team_names()
     min_group = platform.min_group_size()
-    period_col, team_col, milestone_col = st.columns(3)
-    with period_col:
-        period = period_filter(monthly=True)
-    with team_col:
-        team = team_filter(teams)
-    with milestone_col:
-        default = (
-            "onboarding_days_to_first_production_deploy"
-            if "onboarding_days_to_first_production_deploy" in milestones
-            else milestones[0]
-        )
-        metric = url_selectbox(
+    default = (
+        "onboarding_days_to_first_production_deploy"
+        if "onboarding_days_to_first_production_deploy" in milestones
+        else milestones[0]
+    )
+
+    def milestone_choice(_team: str) -> str:
+        return url_selectbox(
             "Milestone",
             milestones,
             param="milestone",
             default=default,
             format_func=lambda m: text(catalog.at[m, "label"], m),
         )
-    win = complete_window(freshness, "month", period)
-    if win is None:
-        empty_state(status, "No complete month of metrics yet: the first one is still running.")
+
+    view = team_period_header(status, freshness, grain="month", extra=milestone_choice)
+    if view is None:
         return
-    scope, scope_id = scope_of(team, ALL_SERVICES)
-    label = teams.get(team, team) if team != ORG else "Whole organisation"
+    teams, win, label = view.teams, view.win, view.label
+    scope, scope_id, metric = view.scope, view.scope_id, view.extra
     in_window = data.series(
         milestones, scope, scope_id, grain="month", until=win.last, since=win.first
     )

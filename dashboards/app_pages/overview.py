@@ -17,8 +17,8 @@ import streamlit as st
 from dashboards import charts, data, platform
 from dashboards.app_pages._ui import (
     ROADMAP_BADGES,
+    dora_start,
     empty_state,
-    freshness_banner,
     period_filter,
     service_filter,
     team_filter,
@@ -212,19 +212,10 @@ def _since(week: date, period: str) -> date | None:
 
 def main() -> None:
     """Render the page; every missing-data path ends in an explanation, never an exception."""
-    st.title("Overview")
-    status = data.status()
-    if not status.has(data.METRIC_VALUES, data.CATALOG):
-        empty_state(status)
+    started = dora_start("Overview")
+    if started is None:
         return
-    freshness = data.freshness()
-    freshness_banner(freshness)
-
-    catalog = data.catalog()
-    metrics = [m for m in data.DORA_METRICS if m in catalog.index]
-    if not metrics:
-        empty_state(status, "The catalog defines none of the DORA metrics yet.")
-        return
+    status, freshness, catalog, metrics = started
 
     team, service, period, trend_metric, team_label = _filters(catalog, metrics)
     scope, scope_id = scope_of(team, service)
