@@ -10,7 +10,7 @@ import dagster as dg
 from pipelines.defs.checks import build_checks
 from pipelines.defs.core import CORE_KEYS, core_tables
 from pipelines.defs.ingest import meta_rules, raw_inbox
-from pipelines.defs.platform import PLATFORM_ASSETS
+from pipelines.defs.platform import PLATFORM_ASSETS, PLATFORM_KEYS
 from pipelines.defs.publish import published_warehouse
 from pipelines.defs.resources import WarehouseResource
 from pipelines.defs.schedules import DAILY_JOB, DAILY_SCHEDULE
@@ -29,7 +29,9 @@ ASSETS = [
     published_warehouse,
     *REPORT_ASSETS,
 ]
-CHECKS = build_checks({".".join(k.path) for k in [*CORE_KEYS, *MART_KEYS, *METRIC_KEYS]})
+CHECKS = build_checks(
+    {".".join(k.path) for k in [*CORE_KEYS, *MART_KEYS, *METRIC_KEYS, *PLATFORM_KEYS]}
+)
 
 
 @dg.definitions

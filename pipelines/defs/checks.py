@@ -102,7 +102,37 @@ MART_CHECKS = [
     ),
 ]
 
-ALL_CHECKS = _core_checks() + _reference_checks() + MART_CHECKS
+PLATFORM_CHECKS = [
+    Check(
+        "marts.adoption",
+        "unique_scope_path",
+        "one row per (scope, scope_id, golden_path)",
+        "SELECT count(*) FROM (SELECT scope, scope_id, golden_path FROM marts.adoption "
+        "GROUP BY ALL HAVING count(*) > 1)",
+    ),
+    Check(
+        "marts.platform_impact",
+        "unique_metric_comparison",
+        "one row per (metric, comparison)",
+        "SELECT count(*) FROM (SELECT metric, comparison FROM marts.platform_impact "
+        "GROUP BY ALL HAVING count(*) > 1)",
+    ),
+    Check(
+        "marts.platform_impact",
+        "estimate_only_when_ok",
+        "an estimate exists exactly when the status is ok (never a number from too few points)",
+        "SELECT count(*) FROM marts.platform_impact "
+        "WHERE (status = 'ok') <> (estimate IS NOT NULL)",
+    ),
+    Check(
+        "marts.roadmap_progress",
+        "unique_initiative",
+        "one row per initiative",
+        "SELECT count(*) - count(DISTINCT initiative_id) FROM marts.roadmap_progress",
+    ),
+]
+
+ALL_CHECKS = _core_checks() + _reference_checks() + MART_CHECKS + PLATFORM_CHECKS
 
 
 def _result(con, check: Check) -> dg.AssetCheckResult:
