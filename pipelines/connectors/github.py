@@ -21,16 +21,12 @@ from datetime import datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import quote
 
-from pipelines.connectors.base import Connector
-from pipelines.connectors.errors import ConnectorError, SourceConfigError
-from pipelines.connectors.http import Page, iter_link_pages
+from pipelines.connectors.errors import ConnectorError
+from pipelines.connectors.forge import FORGE_KEYS, ForgeConnector
+from pipelines.connectors.http import Page
 from pipelines.connectors.mapping import (
-    DEFAULT_HOTFIX,
-    DEFAULT_ROLLBACK,
     CursorTracker,
-    DeployRule,
     as_items,
-    compile_patterns,
     deployment_kind,
     dig,
     iso,
@@ -68,47 +64,16 @@ def run_status(run: dict[str, Any]) -> str:
     return RUN_CONCLUSIONS.get(str(run.get("conclusion") or "").lower(), "failure")
 
 
-class GitHubConnector(Connector):
+class GitHubConnector(ForgeConnector):
     TYPE: ClassVar[str] = "github"
     DEFAULT_BASE_URL: ClassVar[str] = "https://api.github.com"
     STREAMS: ClassVar[tuple[str, ...]] = ("ci_runs", "deployments", "pull_requests", "commits")
-    KEYS: ClassVar[frozenset[str]] = frozenset(
-        {
-            "repos",
-            "orgs",
-            "services",
-            "branch",
-            "golden_path_pattern",
-            "deploy_rules",
-            "rollback_pattern",
-            "hotfix_pattern",
-            "platform_actors",
-            "runs_window_cap",
-        }
-    )
+    KEYS: ClassVar[frozenset[str]] = FORGE_KEYS | {"repos", "orgs", "runs_window_cap"}
+    SCOPE_KEYS = ("repos", "orgs")
+    SCOPE_HINT = '"owner/name"'
 
     def validate(self) -> None:
         super().validate()
-        if not self.settings.get("repos") and not self.settings.get("orgs"):
-            raise SourceConfigError(
-                f"[sources.{self.ctx.name}]: set `repos` (\"owner/name\" list) or `orgs`"
-            )
-        where = f"[sources.{self.ctx.name}]"
-        self.golden = compile_patterns(
-            self.setting("golden_path_pattern"), f"{where}.golden_path_pattern"
-        )
-        self.rules = [
-            DeployRule.parse(r, f"{where}.deploy_rules[{i}]")
-            for i, r in enumerate(self.setting("deploy_rules") or [])
-        ]
-        self.rollback = compile_patterns(
-            self.setting("rollback_pattern", DEFAULT_ROLLBACK), f"{where}.rollback_pattern"
-        )
-        self.hotfix = compile_patterns(
-            self.setting("hotfix_pattern", DEFAULT_HOTFIX), f"{where}.hotfix_pattern"
-        )
-        self.services: dict[str, str] = dict(self.setting("services") or {})
-        self.platform_actors = {str(a).lower() for a in self.setting("platform_actors") or []}
         self.window_cap = int(self.setting("runs_window_cap", 1000))
 
     def headers(self) -> dict[str, str]:
@@ -118,12 +83,6 @@ class GitHubConnector(Connector):
         return h
 
     # -- plumbing ---------------------------------------------------------------------------
-    def pages(self, url: str, params: dict[str, Any] | None = None, etag: str | None = None,
-              what: str = "") -> Iterator[Page]:
-        return iter_link_pages(
-            self.ctx.client, url, params=params, headers=self.headers(), etag=etag, what=what
-        )
-
     def all_items(self, url: str, params: dict[str, Any] | None = None) -> list[Any]:
         items: list[Any] = []
         for page in self.pages(url, params):

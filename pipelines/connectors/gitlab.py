@@ -19,16 +19,11 @@ from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
 from urllib.parse import quote
 
-from pipelines.connectors.base import Connector
-from pipelines.connectors.errors import ConnectorError, SourceConfigError
-from pipelines.connectors.http import Page, iter_link_pages
+from pipelines.connectors.errors import ConnectorError
+from pipelines.connectors.forge import FORGE_KEYS, ForgeConnector
 from pipelines.connectors.mapping import (
-    DEFAULT_HOTFIX,
-    DEFAULT_ROLLBACK,
     CursorTracker,
-    DeployRule,
     as_items,
-    compile_patterns,
     deployment_kind,
     dig,
     iso,
@@ -65,45 +60,13 @@ def pipeline_status(value: Any) -> str:
     return PIPELINE_STATUS.get(str(value or "").lower(), "in_progress")
 
 
-class GitLabConnector(Connector):
+class GitLabConnector(ForgeConnector):
     TYPE: ClassVar[str] = "gitlab"
     DEFAULT_BASE_URL: ClassVar[str] = "https://gitlab.com"
     STREAMS: ClassVar[tuple[str, ...]] = ("ci_runs", "deployments", "pull_requests", "commits")
-    KEYS: ClassVar[frozenset[str]] = frozenset(
-        {
-            "projects",
-            "groups",
-            "services",
-            "branch",
-            "golden_path_pattern",
-            "deploy_rules",
-            "rollback_pattern",
-            "hotfix_pattern",
-            "platform_actors",
-            "pipeline_details",
-        }
-    )
-
-    def validate(self) -> None:
-        super().validate()
-        where = f"[sources.{self.ctx.name}]"
-        if not self.settings.get("projects") and not self.settings.get("groups"):
-            raise SourceConfigError(f"{where}: set `projects` (\"group/project\" list) or `groups`")
-        self.golden = compile_patterns(
-            self.setting("golden_path_pattern"), f"{where}.golden_path_pattern"
-        )
-        self.rules = [
-            DeployRule.parse(r, f"{where}.deploy_rules[{i}]")
-            for i, r in enumerate(self.setting("deploy_rules") or [])
-        ]
-        self.rollback = compile_patterns(
-            self.setting("rollback_pattern", DEFAULT_ROLLBACK), f"{where}.rollback_pattern"
-        )
-        self.hotfix = compile_patterns(
-            self.setting("hotfix_pattern", DEFAULT_HOTFIX), f"{where}.hotfix_pattern"
-        )
-        self.services: dict[str, str] = dict(self.setting("services") or {})
-        self.platform_actors = {str(a).lower() for a in self.setting("platform_actors") or []}
+    KEYS: ClassVar[frozenset[str]] = FORGE_KEYS | {"projects", "groups", "pipeline_details"}
+    SCOPE_KEYS = ("projects", "groups")
+    SCOPE_HINT = '"group/project"'
 
     @property
     def api(self) -> str:
@@ -112,12 +75,6 @@ class GitLabConnector(Connector):
 
     def headers(self) -> dict[str, str]:
         return {"PRIVATE-TOKEN": self.ctx.token} if self.ctx.token else {}
-
-    def pages(self, url: str, params: dict[str, Any] | None = None, etag: str | None = None,
-              what: str = "") -> Iterator[Page]:
-        return iter_link_pages(
-            self.ctx.client, url, params=params, headers=self.headers(), etag=etag, what=what
-        )
 
     def all_items(self, url: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
