@@ -410,3 +410,17 @@ def freshness_banner(freshness: Freshness, now: datetime | None = None) -> None:
         )
     else:
         st.caption(f":material/update: {text}")
+
+
+def explain_empty(rows: pd.DataFrame, mart: str, nothing: str) -> bool:
+    """True (after saying why) when `rows` is empty: `nothing` if `mart` is published, else that
+    the pipeline has not built it yet."""
+    if not rows.empty:
+        return False
+    st.info(
+        nothing
+        if data.status().has(mart)
+        else f"{mart} is not published yet: the pipeline has not built it.",
+        icon=":material/info:",
+    )
+    return True

@@ -20,6 +20,7 @@ from dashboards import data, platform
 from dashboards import platform_charts as charts
 from dashboards.app_pages._ui import (
     empty_state,
+    explain_empty,
     formatted,
     page_start,
     table,
@@ -159,13 +160,9 @@ def _funnel(win: Window, first: date, team: str, label: str) -> None:
 def _capabilities(win: Window, team: str, label: str) -> None:
     """Self-service against tickets per capability over the window (marts.capability_usage)."""
     totals = platform.capability_totals(win.start, win.end, team)
-    if totals.empty:
-        st.info(
-            f"No platform events for {label} in {win.describe()}."
-            if data.status().has(platform.CAPABILITY_USAGE)
-            else "marts.capability_usage is not published yet: the pipeline has not built it.",
-            icon=":material/info:",
-        )
+    if explain_empty(
+        totals, platform.CAPABILITY_USAGE, f"No platform events for {label} in {win.describe()}."
+    ):
         return
     st.plotly_chart(
         charts.capability_figure(totals, subtitle=f"{label}, {win.describe()}"),

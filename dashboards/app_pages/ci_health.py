@@ -16,6 +16,7 @@ from dashboards import data, platform
 from dashboards import platform_charts as charts
 from dashboards.app_pages._ui import (
     empty_state,
+    explain_empty,
     formatted,
     page_start,
     table,
@@ -95,13 +96,7 @@ def _heatmap(catalog: pd.DataFrame, win: Window, teams: dict[str, str]) -> None:
 def _pipelines(win: Window, team: str, label: str) -> None:
     """Per repository and pipeline, week by week (marts.ci_health), with one pipeline's trend."""
     rows = platform.ci_health(win.start, win.end, team)
-    if rows.empty:
-        st.info(
-            f"No CI runs for {label} in {win.describe()}."
-            if data.status().has(platform.CI_HEALTH)
-            else "marts.ci_health is not published yet: the pipeline has not built it.",
-            icon=":material/info:",
-        )
+    if explain_empty(rows, platform.CI_HEALTH, f"No CI runs for {label} in {win.describe()}."):
         return
     st.caption(
         "marts.ci_health is weekly: each row is one pipeline of one repository in one week, "

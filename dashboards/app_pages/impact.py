@@ -17,6 +17,7 @@ from dashboards import data, platform
 from dashboards import platform_charts as charts
 from dashboards.app_pages._ui import (
     ROADMAP_BADGES,
+    explain_empty,
     formatted,
     page_start,
     table,
@@ -41,20 +42,6 @@ def not_enough_data_text(reason: object) -> str:
     return f"not enough data: {text(reason, 'no reason recorded')}"
 
 
-def _explain_empty(rows: pd.DataFrame, mart: str, nothing: str) -> bool:
-    """True (after saying why) when `rows` is empty: `nothing` if `mart` is published, else that
-    the pipeline has not built it yet."""
-    if not rows.empty:
-        return False
-    st.info(
-        nothing
-        if data.status().has(mart)
-        else f"{mart} is not published yet: the pipeline has not built it.",
-        icon=":material/info:",
-    )
-    return True
-
-
 def _over(row: pd.Series) -> str:
     """A mart row's window, e.g. "31 Aug – 22 Nov 2026"."""
     return f"{pd.Timestamp(row['window_start']):%d %b} – {pd.Timestamp(row['window_end']):%d %b %Y}"
@@ -62,7 +49,7 @@ def _over(row: pd.Series) -> str:
 
 def _impact(catalog: pd.DataFrame) -> None:
     rows = platform.impact()
-    if _explain_empty(rows, platform.IMPACT, "No impact estimates yet."):
+    if explain_empty(rows, platform.IMPACT, "No impact estimates yet."):
         return
     labels = platform.labels(list(dict.fromkeys(rows["metric"])), catalog)
     st.plotly_chart(
@@ -142,7 +129,7 @@ def _impact(catalog: pd.DataFrame) -> None:
 
 def _roadmap() -> None:
     rows = platform.roadmap()
-    if _explain_empty(
+    if explain_empty(
         rows,
         platform.ROADMAP,
         "No roadmap initiatives are configured: add `[[roadmap.initiatives]]` to paved.toml "
@@ -201,7 +188,7 @@ def _roadmap() -> None:
 
 def _opportunities(team: str, teams: dict[str, str]) -> None:
     rows = platform.opportunities(team)
-    if _explain_empty(
+    if explain_empty(
         rows,
         platform.OPPORTUNITIES,
         "No opportunity: no team has a gap to the adopters' share in the window.",
@@ -248,7 +235,7 @@ def _opportunities(team: str, teams: dict[str, str]) -> None:
 
 def _friction(team: str, teams: dict[str, str]) -> None:
     rows = platform.friction(team)
-    if _explain_empty(rows, platform.FRICTION, "No friction signal in the window."):
+    if explain_empty(rows, platform.FRICTION, "No friction signal in the window."):
         return
     fired = int(rows["triggered"].fillna(False).astype(bool).sum())
     first = rows.iloc[0]

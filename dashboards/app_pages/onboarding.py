@@ -16,6 +16,7 @@ from dashboards import data, platform
 from dashboards import platform_charts as charts
 from dashboards.app_pages._ui import (
     empty_state,
+    explain_empty,
     page_start,
     table,
     team_period_header,
@@ -126,13 +127,9 @@ def _adopters(catalog: pd.DataFrame) -> None:
     """Adopter teams' new hires against non-adopters' (marts.platform_impact)."""
     rows = platform.impact()
     rows = rows[rows["metric"].astype(str).str.startswith("onboarding_")]
-    if rows.empty:
-        st.info(
-            "marts.platform_impact has no onboarding comparison yet."
-            if data.status().has(platform.IMPACT)
-            else "marts.platform_impact is not published yet: the pipeline has not built it.",
-            icon=":material/info:",
-        )
+    if explain_empty(
+        rows, platform.IMPACT, "marts.platform_impact has no onboarding comparison yet."
+    ):
         return
     metric = str(rows["metric"].iloc[0])
     label = text(catalog.at[metric, "label"], metric) if metric in catalog.index else metric
