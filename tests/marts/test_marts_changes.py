@@ -106,6 +106,31 @@ def test_explicit_deployment_commits_replace_the_graph_walk(wh: CoreFixture) -> 
     ]
 
 
+def test_redeploying_an_earlier_sha_ships_nothing_and_walks_no_graph(wh: CoreFixture) -> None:
+    org(wh)
+    wh.add("commits", LINE)
+    wh.add(
+        "deployments",
+        [
+            dep("d1", "b", "2024-01-02 10:00"),
+            dep("d2", "c", "2024-01-04 10:00"),
+            dep("rb", "b", "2024-01-04 11:00", kind="rollback"),
+        ],
+    )
+    wh.add("deployment_commits", [{"deployment_id": "d1", "sha": "b"},
+                                  {"deployment_id": "d2", "sha": "c"}])  # fmt: skip
+    assert shipped(wh) == {"d1": {"b"}, "d2": {"c"}}
+    # the rollback lists nothing, yet no service had to walk the graph to learn that
+    assert wh.con.execute("SELECT count(*) FROM _cg_walking").fetchone() == (0,)
+
+
+def test_a_new_sha_without_explicit_commits_still_walks(wh: CoreFixture) -> None:
+    org(wh)
+    wh.add("commits", LINE)
+    wh.add("deployments", [dep("d1", "b", "2024-01-02 10:00"), dep("d2", "c", "2024-01-04 10:00")])
+    wh.add("deployment_commits", [{"deployment_id": "d1", "sha": "b"}])
+    assert shipped(wh) == {"d1": {"b"}, "d2": {"f1", "f2", "m", "c"}}
+
 def test_services_of_other_repos_do_not_ship_these_commits(wh: CoreFixture) -> None:
     org(wh)
     wh.add("services", [{"service_id": "s2", "team_id": "t1", "repo": "o/other"}])

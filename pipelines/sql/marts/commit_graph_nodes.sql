@@ -7,10 +7,21 @@ SELECT d.deployment_id, d.service_id, d.repo, d.sha, d.counted_seq
 FROM marts.deployments AS d
 WHERE d.is_counted AND d.repo IS NOT NULL;
 
--- Services whose every counted deployment lists its commits explicitly need no walk.
+-- A service walks only when one of its counted deployments has no explicit commits and deploys
+-- a sha no earlier counted deployment of the service deployed. A redeploy of an earlier sha (a
+-- rollback to the previous release, a re-run) ships nothing: every commit it reaches the earlier
+-- deployment reached first. Without this, a monorepo whose deploy tool lists commits but not for
+-- its rollbacks walks the whole repository once per service (347 x 439,190 nodes at 10,000
+-- engineers) to find nothing.
 CREATE OR REPLACE TEMP TABLE _cg_walking AS
-SELECT DISTINCT service_id, repo FROM _dc_seeds AS s
-WHERE NOT EXISTS (SELECT 1 FROM core.deployment_commits AS dc
+WITH first_deploy AS (
+    SELECT service_id, sha, min(counted_seq) AS first_seq FROM _dc_seeds GROUP BY ALL
+)
+SELECT DISTINCT s.service_id, s.repo
+FROM _dc_seeds AS s
+JOIN first_deploy AS f USING (service_id, sha)
+WHERE s.counted_seq = f.first_seq
+  AND NOT EXISTS (SELECT 1 FROM core.deployment_commits AS dc
                   WHERE dc.deployment_id = s.deployment_id);
 
 CREATE OR REPLACE TEMP TABLE _cg_commits AS
