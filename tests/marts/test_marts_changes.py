@@ -131,6 +131,30 @@ def test_a_new_sha_without_explicit_commits_still_walks(wh: CoreFixture) -> None
     wh.add("deployment_commits", [{"deployment_id": "d1", "sha": "b"}])
     assert shipped(wh) == {"d1": {"b"}, "d2": {"f1", "f2", "m", "c"}}
 
+
+def test_services_sharing_a_repository_each_ship_from_their_own_previous_deployment(
+    wh: CoreFixture,
+) -> None:
+    org(wh)
+    wh.add("services", [{"service_id": "s2", "team_id": "t1", "repo": "o/r", "path": "svc2"}])
+    wh.add("commits", LINE)
+    wh.add("deployments", [dep("d1", "b", "2024-01-02 10:00"),
+                           dep("e1", "f2", "2024-01-02 13:00", service_id="s2"),
+                           dep("d2", "c", "2024-01-04 10:00"),
+                           dep("e2", "c", "2024-01-04 11:00", service_id="s2")])  # fmt: skip
+    assert shipped(wh) == {"d1": {"a", "b"}, "d2": {"f1", "f2", "m", "c"},
+                           "e1": {"a", "f1", "f2"}, "e2": {"b", "m", "c"}}  # fmt: skip
+
+
+def test_a_monorepo_walked_in_column_chunks_ships_the_same(
+    wh: CoreFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pipelines.commit_graph
+
+    monkeypatch.setattr(pipelines.commit_graph, "MAX_COLUMNS", 1)
+    test_services_sharing_a_repository_each_ship_from_their_own_previous_deployment(wh)
+
+
 def test_services_of_other_repos_do_not_ship_these_commits(wh: CoreFixture) -> None:
     org(wh)
     wh.add("services", [{"service_id": "s2", "team_id": "t1", "repo": "o/other"}])
@@ -258,3 +282,24 @@ def test_the_vectorised_walk_takes_the_smallest_label_over_every_path() -> None:
     parent = np.array([0, 0, 1, 2])
     label = propagate(5, child, parent, np.array([3, 1]), np.array([2, 1]))
     assert label.tolist() == [1, 1, 2, 2, NO_LABEL]
+
+
+def test_the_walk_labels_each_column_from_its_own_seeds() -> None:
+    import numpy as np
+
+    from pipelines.commit_graph import NO_LABEL, propagate
+
+    # 0 <- 1 <- 2: column 0 seeded at 2 (label 1), column 1 seeded at 1 (label 4)
+    label = propagate(3, np.array([1, 2]), np.array([0, 1]), np.array([2, 1]),
+                      np.array([1, 4]), np.array([0, 1]), 2)  # fmt: skip
+    assert label.tolist() == [[1, 4], [1, 4], [1, NO_LABEL]]
+
+
+def test_the_walk_still_labels_commits_on_a_cycle() -> None:
+    """Impossible in git, possible in bad input: 0 <- 1 <- 2 <- 1 must not hang or lose 0."""
+    import numpy as np
+
+    from pipelines.commit_graph import propagate
+
+    label = propagate(3, np.array([1, 2, 1]), np.array([0, 1, 2]), np.array([2]), np.array([7]))
+    assert label.tolist() == [7, 7, 7]
