@@ -91,30 +91,45 @@ def _stat(name: str) -> Stat:
     return (lambda a, axis: np.median(a, axis=axis)) if name == "median" else np.mean
 
 
-RESAMPLE_CAP = 2000  # observations per bootstrap resample; larger cells are rescaled
+EXACT_MAX = 200  # observations up to which a cell is bootstrapped by resampling
+Z_95 = 1.959964
+
+
+def _standard_error(values: np.ndarray, stat_name: str) -> float:
+    """The statistic's standard error without resampling.
+
+    Mean: s / sqrt(n). Median: from the distribution-free order-statistic interval around the
+    median (ranks n/2 -/+ 1.96 sqrt(n)/2), whose half-width is 1.96 standard errors.
+    """
+    n = len(values)
+    if stat_name == "mean":
+        return float(np.std(values, ddof=1) / np.sqrt(n))
+    half = Z_95 * np.sqrt(n) / 2
+    low, high = max(int(np.floor(n / 2 - half)), 0), min(int(np.ceil(n / 2 + half)), n - 1)
+    ranked = np.partition(values, [low, high])
+    return float((ranked[high] - ranked[low]) / (2 * Z_95))
 
 
 class _Cell:
     """One group of observations: its statistic and its bootstrap replicates.
 
-    A cell larger than RESAMPLE_CAP is bootstrapped with resamples of RESAMPLE_CAP (an
-    m-out-of-n bootstrap) whose spread is rescaled by sqrt(m / n) around the full sample's
-    statistic: the medians and means used here are asymptotically normal, so the interval keeps
-    its width while the cost per cell stays bounded (at 2,000 engineers a cell holds ~100,000
-    changes, and b x n resamples took minutes).
+    Up to EXACT_MAX observations the replicates are resamples. A larger cell's statistic is close
+    to normal, so its replicates are drawn from a normal around the full sample's statistic with
+    the standard error above: the same interval for O(n) work instead of O(b x n) (at 10,000
+    engineers 16,000 cells of ~400 changes took 200 s to resample).
     """
 
-    def __init__(self, values: np.ndarray, stat: Stat, rng: np.random.Generator, b: int):
+    def __init__(self, values: np.ndarray, stat_name: str, rng: np.random.Generator, b: int):
+        stat = _stat(stat_name)
         self.n = len(values)
         self.value = float(stat(values, 0)) if self.n else float("nan")
         if not self.n:
             self.replicates = np.full(b, np.nan)
-            return
-        m = min(self.n, RESAMPLE_CAP)
-        replicates = stat(values[rng.integers(0, self.n, size=(b, m))], 1)
-        if m < self.n:
-            replicates = self.value + (replicates - np.mean(replicates)) * np.sqrt(m / self.n)
-        self.replicates = replicates
+        elif self.n <= EXACT_MAX:
+            self.replicates = stat(values[rng.integers(0, self.n, size=(b, self.n))], 1)
+        else:
+            se = _standard_error(values, stat_name)
+            self.replicates = self.value + se * rng.standard_normal(b)
 
 
 def _row(metric: str, comparison: str, settings: ImpactSettings) -> dict[str, Any]:
@@ -146,7 +161,7 @@ def adopters_vs_non_adopters(
 ) -> dict[str, Any]:
     """Adopted teams after adoption against never-adopters, over the weeks both are seen."""
     row = _row(metric, "adopters_vs_non_adopters", settings)
-    stat = _stat(IMPACT_METRICS[metric][1])
+    stat = IMPACT_METRICS[metric][1]
     treated = obs[(obs["group_name"] == "adopter") & obs["is_after"]]
     control = obs[obs["group_name"] == "non_adopter"]
     common = np.intersect1d(treated["period_start"].unique(), control["period_start"].unique())
@@ -178,7 +193,7 @@ def diff_in_diff(
 ) -> dict[str, Any]:
     """Each adopter's before/after change minus the non-adopters' over the same spans."""
     row = _row(metric, "diff_in_diff", settings)
-    stat = _stat(IMPACT_METRICS[metric][1])
+    stat = IMPACT_METRICS[metric][1]
     control = obs[obs["group_name"] == "non_adopter"].sort_values("observed_at")
     c_time = control["observed_at"].to_numpy()
     c_value = control["value"].to_numpy(float)

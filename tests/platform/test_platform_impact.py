@@ -82,6 +82,19 @@ def test_the_bootstrap_is_seeded_so_runs_agree() -> None:
     assert other["ci_low"] != first[first.comparison == "diff_in_diff"].iloc[0]["ci_low"]
 
 
+@pytest.mark.parametrize("statistic", ["median", "mean"])
+def test_a_large_cell_has_the_spread_of_resampling_without_resampling(statistic: str) -> None:
+    from pipelines.impact import EXACT_MAX, _Cell, _stat
+
+    rng = np.random.default_rng(3)
+    values = rng.lognormal(3.0, 1.0, 20 * EXACT_MAX)  # skewed, like lead times
+    fast = _Cell(values, statistic, np.random.default_rng(4), 2000)
+    draws = rng.integers(0, len(values), size=(1000, len(values)))
+    resampled = _stat(statistic)(values[draws], 1)
+    assert fast.value == pytest.approx(float(_stat(statistic)(values, 0)))
+    assert np.std(fast.replicates) == pytest.approx(np.std(resampled), rel=0.15)
+
+
 @pytest.mark.parametrize(
     "section", [{"min_teams": 0}, {"bootstrap_samples": 10}, {"confidence": 1.5}, {"x": 1}]
 )

@@ -35,8 +35,9 @@ SELECT
             || ' before) minus the same for the non-adopters over the same calendar spans; '
             || 'teams averaged, weighted by their observations; '
     END || round(confidence * 100)::INTEGER || '% percentile bootstrap interval, '
-        || bootstrap_samples || ' seeded resamples of each cell (observations, not teams: '
-        || 'optimistic when few teams adopt).' AS method_notes,
+        || bootstrap_samples || ' seeded replicates of each cell (resamples of observations, '
+        || 'not teams: optimistic when few teams adopt; above 200 observations, normal draws '
+        || 'with the statistic''s standard error).' AS method_notes,
     bootstrap_samples::INTEGER AS bootstrap_samples,
     confidence::DOUBLE AS confidence
 FROM impact_results
