@@ -115,7 +115,7 @@ def typed_select(entity: Entity) -> str:
         f"    FROM raw.records WHERE entity = '{entity.name}'\n"
         f"), txt AS (SELECT * EXCLUDE (_v), {texts} FROM src\n"
         f"), typed AS (SELECT *, {columns} FROM txt)\n"
-        f"SELECT seq, batch_id, source, record_key, payload, origin, {names},\n"
+        f"SELECT seq, batch_id, source, record_key, origin, {names},\n"
         f"       {reason} AS reason\nFROM typed"
     )
 
@@ -165,10 +165,12 @@ def build_entity(con: duckdb.DuckDBPyConnection, entity: Entity) -> int:
         f"ORDER BY {', '.join(entity.key)}"
     )
     con.execute("DELETE FROM core.quarantine WHERE entity = ?", [name])
+    # the payload is fetched back from raw for the few invalid records only
     con.execute(
         "INSERT INTO core.quarantine "
-        f"SELECT '{name}', source, record_key, payload, reason, origin, batch_id, now()::TIMESTAMP "
-        f"FROM typed_{name} WHERE reason IS NOT NULL ORDER BY seq"
+        f"SELECT '{name}', t.source, t.record_key, r.payload, t.reason, t.origin, t.batch_id, "
+        f"now()::TIMESTAMP FROM typed_{name} AS t JOIN raw.records AS r USING (seq) "
+        "WHERE t.reason IS NOT NULL ORDER BY t.seq"
     )
     con.execute(f"DROP TABLE typed_{name}")
     return con.execute(f"SELECT count(*) FROM core.{name}").fetchone()[0]
