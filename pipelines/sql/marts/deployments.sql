@@ -4,6 +4,15 @@
 -- Counted deployments of a service form one line ordered by (finished_at, deployment_id),
 -- whatever their production environment is called: counted_seq numbers that line.
 
+-- The production rule is a regular expression from meta.rules: it is matched once per distinct
+-- environment name (a handful) rather than once per deployment, where the planner cannot treat
+-- the pattern as a constant and compiles it again for every row.
+CREATE OR REPLACE TEMP TABLE _production_envs AS
+SELECT e.environment
+FROM (SELECT DISTINCT environment FROM core.deployments) AS e
+CROSS JOIN (SELECT production_env_regex FROM meta.rules LIMIT 1) AS r
+WHERE coalesce(regexp_matches(e.environment, r.production_env_regex, 'i'), false);
+
 CREATE OR REPLACE TEMP TABLE _dep_base AS
 SELECT
     d.deployment_id,
@@ -17,10 +26,9 @@ SELECT
     d.status,
     coalesce(d.kind, 'regular') AS kind,
     d.via_platform,
-    coalesce(regexp_matches(d.environment, r.production_env_regex, 'i'), false) AS is_production
+    coalesce(d.environment IN (SELECT environment FROM _production_envs), false) AS is_production
 FROM core.deployments AS d
-LEFT JOIN core.services AS s USING (service_id)
-CROSS JOIN (SELECT production_env_regex FROM meta.rules LIMIT 1) AS r;
+LEFT JOIN core.services AS s USING (service_id);
 
 CREATE OR REPLACE TEMP TABLE _dep_counted AS
 SELECT

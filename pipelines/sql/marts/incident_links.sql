@@ -5,12 +5,20 @@
 -- Built before marts.deployments (which reads it), so the counted-deployment rule is applied
 -- here from core directly; it is the same predicate as marts.deployments.is_counted.
 
+-- The production rule is a regular expression from meta.rules: it is matched once per distinct
+-- environment name (a handful) rather than once per deployment, where the planner cannot treat
+-- the pattern as a constant and compiles it again for every row.
+CREATE OR REPLACE TEMP TABLE _production_envs AS
+SELECT e.environment
+FROM (SELECT DISTINCT environment FROM core.deployments) AS e
+CROSS JOIN (SELECT production_env_regex FROM meta.rules LIMIT 1) AS r
+WHERE coalesce(regexp_matches(e.environment, r.production_env_regex, 'i'), false);
+
 CREATE OR REPLACE TEMP TABLE _il_counted AS
 SELECT d.deployment_id, d.service_id, d.finished_at
 FROM core.deployments AS d
-CROSS JOIN (SELECT production_env_regex FROM meta.rules LIMIT 1) AS r
 WHERE d.status = 'success'
-  AND coalesce(regexp_matches(d.environment, r.production_env_regex, 'i'), false);
+  AND d.environment IN (SELECT environment FROM _production_envs);
 
 -- For the time-window rule, deployments that finished at the same instant are ordered by
 -- deployment_id (as marts.deployments orders them): keep the last one per instant so the
