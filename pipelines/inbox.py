@@ -1,9 +1,9 @@
 """Loads a canonical batch folder (contract §1) into the raw layer, exactly as received.
 
 A batch is a folder; each entity is `<entity>.jsonl|.csv|.parquet` or a sub-folder `<entity>/` of
-such files. DuckDB reads the files (set-based, no Python loop per record); a JSON Lines file with
-a line that is not JSON is re-read line by line so the good lines load and the bad ones reach the
-quarantine with their line number.
+such files. DuckDB reads the files (set-based, no Python loop per record), all of them in one
+statement so they are read in parallel; a JSON Lines file with a line that is not JSON is re-read
+line by line so the good lines load and the bad ones reach the quarantine with their line number.
 """
 
 from __future__ import annotations
@@ -15,7 +15,17 @@ from pathlib import Path
 import duckdb
 
 from pipelines.contract import ENTITY_BY_NAME
-from pipelines.raw import STAGE, WriteResult, ensure_raw, merge_stage, stage_records, start_stage
+from pipelines.raw import (
+    StagePart,
+    WriteResult,
+    ensure_raw,
+    key_from_columns,
+    merge_stage,
+    quote,
+    stage_parts,
+    stage_records,
+    start_stage,
+)
 
 FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
 SOURCE = "inbox"
@@ -70,40 +80,82 @@ def discover(folder: Path) -> tuple[list[tuple[str, Path]], list[Path]]:
     return found, skipped
 
 
-def _stage_file(con: duckdb.DuckDBPyConnection, entity: str, file: Path) -> None:
-    fmt = FORMATS[file.suffix]
-    params = {"entity": entity, "path": str(file), "origin": str(file)}
-    if fmt == "jsonl":
-        try:
-            con.execute(
-                f"INSERT INTO {STAGE} SELECT '{SOURCE}', $entity, json, "
-                "$origin || ':' || row_number() OVER (), "
-                f"(SELECT count(*) FROM {STAGE}) + row_number() OVER () "
-                "FROM read_ndjson_objects($path)",
-                params,
-            )
-        except duckdb.Error:
-            _stage_jsonl_line_by_line(con, entity, file)
-        return
-    reader = (
-        "read_csv($path, all_varchar = true, header = true)"
-        if fmt == "csv"
-        else ("read_parquet($path)")
-    )
-    # CSV: data rows start on line 2 (after the header); Parquet: the row number.
-    offset = 1 if fmt == "csv" else 0
+def _stage_files(con: duckdb.DuckDBPyConnection, files: list[tuple[str, Path]]) -> None:
+    """Stage every file of a batch in one statement, so DuckDB reads them in parallel; when that
+    fails, stage them one by one, which names the unreadable file or reads a JSON Lines file
+    with a broken line line by line."""
+    parts = [
+        _file_part(con, entity, file, f"f{number}_") for number, (entity, file) in enumerate(files)
+    ]
     try:
-        con.execute(
-            f"INSERT INTO {STAGE} SELECT '{SOURCE}', $entity, to_json(t), "
-            f"$origin || ':' || (row_number() OVER () + {offset}), "
-            f"(SELECT count(*) FROM {STAGE}) + row_number() OVER () FROM {reader} t",
-            params,
+        stage_parts(con, parts)
+    except duckdb.Error:
+        for entity, file in files:
+            _stage_file(con, entity, file)
+
+
+def _stage_file(con: duckdb.DuckDBPyConnection, entity: str, file: Path) -> None:
+    """Stage one file; a broken JSON Lines file is read line by line, any other failure is an
+    `InboxError` naming the file."""
+    fmt = FORMATS[file.suffix]
+    try:
+        stage_parts(con, [_file_part(con, entity, file, "")])
+    except duckdb.Error as exc:
+        if fmt == "jsonl":
+            _stage_jsonl_line_by_line(con, entity, file)
+            return
+        first = str(exc).splitlines()[0]
+        raise InboxError(
+            f"{file}: cannot read this {fmt} file ({first}); fix or remove it"
+        ) from exc
+
+
+def _file_part(con: duckdb.DuckDBPyConnection, entity: str, file: Path, prefix: str) -> StagePart:
+    """How to stage one file: each row as its JSON envelope, its file:line, its position, and
+    (CSV, Parquet) its key read from its own columns. Parameters are named `<prefix>path`.
+
+    Parquet numbers rows with the reader's `file_row_number` and packs the row without it, which
+    is `to_json(t)` byte for byte with no window over the rows. CSV and JSON Lines (and a Parquet
+    file with its own `file_row_number` column) number rows with `row_number() OVER ()`, in file
+    order; CSV data rows start on line 2, after the header.
+    """
+    fmt = FORMATS[file.suffix]
+    path = f"${prefix}path"
+    params = {f"{prefix}path": str(file)}
+    if fmt == "jsonl":
+        query = (
+            f"SELECT json AS payload, {path} || ':' || row_number() OVER () AS origin, "
+            f"row_number() OVER () AS n FROM read_ndjson_objects({path})"
         )
+        return StagePart(SOURCE, entity, query, params)
+    if fmt == "csv":
+        reader = f"read_csv({path}, all_varchar = true, header = true)"
+    else:
+        reader = f"read_parquet({path})"
+    try:
+        described = con.execute(f"DESCRIBE SELECT * FROM {reader}", params).fetchall()
     except duckdb.Error as exc:
         first = str(exc).splitlines()[0]
         raise InboxError(
             f"{file}: cannot read this {fmt} file ({first}); fix or remove it"
         ) from exc
+    columns = {name: kind for name, kind, *_ in described}
+    key_sql, key_columns = key_from_columns(entity, columns)
+    keys = "".join(f", {c}" for c in key_columns)
+    if fmt == "parquet" and "file_row_number" not in {c.lower() for c in columns}:
+        packed = ", ".join(f"{quote(c)} := t.{quote(c)}" for c in columns)
+        query = (
+            f"SELECT to_json(struct_pack({packed})) AS payload, "
+            f"{path} || ':' || (file_row_number + 1) AS origin, file_row_number + 1 AS n{keys} "
+            f"FROM read_parquet({path}, file_row_number = true) t"
+        )
+    else:
+        line = "row_number() OVER () + 1" if fmt == "csv" else "row_number() OVER ()"
+        query = (
+            f"SELECT to_json(t) AS payload, {path} || ':' || ({line}) AS origin, "
+            f"row_number() OVER () AS n{keys} FROM {reader} t"
+        )
+    return StagePart(SOURCE, entity, query, params, key_sql)
 
 
 def _stage_jsonl_line_by_line(con: duckdb.DuckDBPyConnection, entity: str, file: Path) -> None:
@@ -130,9 +182,8 @@ def load_inbox(con: duckdb.DuckDBPyConnection, folder: Path, batch_id: str) -> I
     report = InboxReport(folder=folder, batch_id=batch_id, skipped_files=skipped)
     ensure_raw(con)
     start_stage(con)  # staging is session-local: a file that fails here leaves raw untouched
-    for entity, file in files:
-        _stage_file(con, entity, file)
-        report.files.append(file)
+    _stage_files(con, files)
+    report.files.extend(file for _, file in files)
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute(
