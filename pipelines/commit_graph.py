@@ -33,8 +33,8 @@ import pyarrow as pa
 
 from pipelines.sqlfiles import run_sql_file
 
-NO_LABEL = np.iinfo(np.int64).max
-MAX_COLUMNS = 64  # services labelled together: bounds the matrix at commits x 64 labels
+NO_LABEL = np.iinfo(np.int32).max
+MAX_COLUMNS = 256  # services labelled together: bounds the matrix at commits x 256 int32
 
 
 def _csr(n_nodes: int, child: np.ndarray, parent: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -62,20 +62,30 @@ def _expand(
 
 
 def _push(
-    label: np.ndarray, parents: np.ndarray, candidates: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    label: np.ndarray, parents: np.ndarray, candidates: np.ndarray, *, changed: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Lower each parent's labels to the smallest candidate.
 
-    Returns the distinct parents, how many edges reached each, and whether its labels dropped.
+    Returns the distinct parents, how many edges reached each, and (when asked) whether its
+    labels dropped.
     """
-    order = np.argsort(parents, kind="stable")
-    parents, candidates = parents[order], candidates[order]
-    starts = np.flatnonzero(np.concatenate(([True], parents[1:] != parents[:-1])))
+    if len(parents) > 1:
+        order = np.argsort(parents, kind="stable")
+        parents, candidates = parents[order], candidates[order]
+        first = np.empty(len(parents), bool)
+        first[0] = True
+        np.not_equal(parents[1:], parents[:-1], out=first[1:])
+        starts = np.flatnonzero(first)
+    else:
+        starts = np.zeros(len(parents), np.int64)
     unique = parents[starts]
-    lowest = np.minimum(label[unique], np.minimum.reduceat(candidates, starts, axis=0))
-    changed = (lowest < label[unique]).any(axis=1)
+    counts = np.empty(len(starts), np.int64)
+    counts[:-1] = starts[1:] - starts[:-1]
+    counts[-1] = len(parents) - starts[-1]
+    before = label[unique]
+    lowest = np.minimum(before, np.minimum.reduceat(candidates, starts, axis=0))
     label[unique] = lowest
-    return unique, np.diff(starts, append=len(parents)), changed
+    return unique, counts, (lowest < before).any(axis=1) if changed else None
 
 
 def propagate(
@@ -93,9 +103,9 @@ def propagate(
     """
     child, parent = child.astype(np.int64), parent.astype(np.int64)
     indptr, indices = _csr(n_nodes, child, parent)
-    label = np.full((n_nodes, columns), NO_LABEL, np.int64)
+    label = np.full((n_nodes, columns), NO_LABEL, np.int32)
     column = np.zeros(len(seed_node), np.int64) if seed_column is None else seed_column
-    np.minimum.at(label, (seed_node.astype(np.int64), column), seed_label.astype(np.int64))
+    np.minimum.at(label, (seed_node.astype(np.int64), column), seed_label.astype(np.int32))
 
     waiting = np.bincount(parent, minlength=n_nodes)  # children not settled yet
     frontier = np.flatnonzero(waiting == 0)
@@ -114,8 +124,8 @@ def propagate(
             parents, owner = _expand(indptr, indices, frontier)
             if not len(parents):
                 break
-            touched, _, changed = _push(label, parents, label[frontier[owner]])
-            frontier = touched[changed]
+            touched, _, dropped = _push(label, parents, label[frontier[owner]], changed=True)
+            frontier = touched[dropped]
     return label[:, 0] if columns == 1 and seed_column is None else label
 
 
@@ -126,12 +136,13 @@ def _walk(
     nodes: np.ndarray,
     services: np.ndarray,
     columns: np.ndarray,
-    service_at: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    cell_service: Callable[[np.ndarray], np.ndarray],
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Walk the subgraph on `nodes` for `services` (column of each); labels of walking deployments.
 
-    `service_at(nodes, columns)` names the service a label cell belongs to. Returns (node,
-    service_idx, counted_seq) for every label of a deployment that has no explicit commits.
+    `cell_service(nodes)` names the service of each label cell, as an array that broadcasts
+    against the (nodes, columns) label matrix. Returns (node, service_idx, counted_seq) for every
+    label of a deployment that has no explicit commits.
     """
     local = np.full(n_nodes, -1, np.int64)
     local[nodes] = np.arange(len(nodes))
@@ -151,15 +162,16 @@ def _walk(
         s_column[in_seeds],
         width,
     )
-    # keep only labels that belong to a deployment needing the walk
+    # keep only labels that belong to a deployment needing the walk: a (service, seq) lookup
+    # read once per cell, NO_LABEL clipped onto an always-false last column
     walks = in_seeds & seeds["walks"]
-    top = np.int64(seeds["counted_seq"].max(initial=0)) + 1
-    wanted = np.unique(seeds["service_idx"][walks] * top + seeds["counted_seq"][walks])
-    rows, cols = np.nonzero(label != NO_LABEL)
-    seq = label[rows, cols]
-    service = service_at(nodes[rows], cols)
-    keep = np.isin(service * top + seq, wanted)
-    return nodes[rows[keep]], service[keep], seq[keep]
+    top = int(seeds["counted_seq"].max(initial=0)) + 1
+    wanted = np.zeros((int(seeds["service_idx"].max(initial=0)) + 2, top + 1), bool)
+    wanted[seeds["service_idx"][walks], seeds["counted_seq"][walks]] = True
+    service = cell_service(nodes)[:, : label.shape[1]]
+    rows, cols = np.nonzero(wanted[service, np.minimum(label, top)])
+    service = np.broadcast_to(service, label.shape)[rows, cols]
+    return nodes[rows], service, label[rows, cols].astype(np.int64)
 
 
 def label_commits(con: duckdb.DuckDBPyConnection) -> int:
@@ -196,8 +208,8 @@ def label_commits(con: duckdb.DuckDBPyConnection) -> int:
         repo_service = np.full(len(lo), -1, np.int64)
         repo_service[s_repo[narrow]] = s_idx[narrow]
 
-        def by_repo(node: np.ndarray, _column: np.ndarray) -> np.ndarray:
-            return repo_service[np.searchsorted(hi, node, side="right")]
+        def by_repo(node: np.ndarray) -> np.ndarray:
+            return repo_service[np.searchsorted(hi, node, side="right")][:, None]
 
         groups.append((span(single), s_idx[narrow], np.zeros(int(narrow.sum()), np.int64),
                        by_repo))  # fmt: skip
@@ -210,8 +222,8 @@ def label_commits(con: duckdb.DuckDBPyConnection) -> int:
             of_column = np.full(MAX_COLUMNS, -1, np.int64)
             of_column[s_col[chunk] - first] = s_idx[chunk]
 
-            def by_column(_node: np.ndarray, column: np.ndarray, of: np.ndarray = of_column):
-                return of[column]
+            def by_column(_node: np.ndarray, of: np.ndarray = of_column) -> np.ndarray:
+                return of[None, :]
 
             groups.append((span(only), s_idx[chunk], s_col[chunk] - first, by_column))
     parts = [_walk(n_nodes, edges, seeds, *g) for g in groups]
