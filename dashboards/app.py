@@ -1,9 +1,9 @@
 """Entry point of the paved dashboard: `streamlit run dashboards/app.py` (or `paved dashboard`).
 
 It only sets the page frame and the navigation; each page is a script in `app_pages/` listed in
-`dashboards/navigation.py`. The data comes from the published warehouse of PAVED_HOME, read-only
-(see `dashboards/data.py`). When `.streamlit/secrets.toml` configures `[auth]`, every page
-needs a sign-in first (`app_pages/_auth.py`).
+`dashboards/navigation.py`. The data comes from the published warehouse of PAVED_HOME, read-only,
+through one connection per page render (see `dashboards/data.py`). When `.streamlit/secrets.toml`
+configures `[auth]`, every page needs a sign-in first (`app_pages/_auth.py`).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ if _ROOT not in sys.path:
 
 import streamlit as st  # noqa: E402
 
+from dashboards import data  # noqa: E402
 from dashboards.app_pages._auth import require_sign_in  # noqa: E402
 from dashboards.navigation import sections  # noqa: E402
 
@@ -37,4 +38,7 @@ navigation = st.navigation(
         for section, pages in sections().items()
     }
 )
-navigation.run()
+# One read-only connection for the whole page, opened by its first uncached query and closed
+# when the run ends, even by a rerun or st.stop() (see dashboards/data.py).
+with data.render():
+    navigation.run()

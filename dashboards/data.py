@@ -4,13 +4,23 @@ Why it looks like this:
 
 - The dashboard opens only the published copy (`pipelines.paths.home().published`), never the
   working warehouse, because DuckDB refuses a read-only open while the pipeline writes.
-- Every query opens its own read-only connection and closes it straight away. A process that keeps
-  a connection to a path gets the *old* database back from a new `duckdb.connect()` after the
-  pipeline swaps the file (`os.replace`), so nothing here is held open. Opens are serialised with
-  a lock for the same reason: two Streamlit sessions opening at once would share one DuckDB
-  instance, and the second could read the file the first opened before a swap.
-- Results are cached keyed on the file's identity (inode, mtime, size): a newly published copy has
-  a new identity, so the cache misses and the page shows the new figures without a TTL.
+- One read-only connection per page render, not per query. `render()` (entered by `app.py`
+  around the page) lets the first query that misses the cache open the published copy, every
+  later one of the same run reuse it, and closes it when the run ends, whatever way it ends (a
+  rerun or `st.stop()` is an exception through the `with`). Opening costs 20-130 ms on a loaded
+  2-core machine and a page sends up to 25 queries, so this was most of a cold page. Outside a
+  render (a download's deferred callable, a test, a script) each query opens and closes its own
+  connection as before.
+- The connection is a fresh in-memory DuckDB that ATTACHes the published file read-only, never
+  `duckdb.connect(published)`: DuckDB shares one instance per path inside a process, so while any
+  session held a connection, another session's `connect()` would get the *old* file after a
+  publish swapped it (`os.replace`). An attached file belongs to its own instance only, so two
+  concurrent sessions can never see each other's copy, and no lock around opens is needed.
+- Results are cached keyed on the identity (inode, mtime, size) of the file *actually opened*:
+  stat before and after the ATTACH, equal means that is the file; a newly published copy has a
+  new identity, so the cache misses and the page shows the new figures without a TTL. Within a
+  render, once the file is open, every query reads that copy and is keyed on it, so a page never
+  mixes two publishes even if a swap lands halfway through.
 - A swap can land while we open the file: one retry after a short pause, then a clear error.
 - No metric arithmetic: every figure is a column of a table the pipeline wrote. The only
   subtraction is the week-on-week delta shown under a tile, done in SQL from two stored values.
@@ -26,7 +36,8 @@ import json
 import os
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -54,7 +65,11 @@ OPEN_RETRY_DELAY_S = 0.25
 SUCCESS_STATUSES = frozenset({"success", "succeeded", "ok", "completed"})
 RUNNING_STATUSES = frozenset({"running", "started", "in_progress", "queued"})
 
-_OPEN_LOCK = threading.Lock()
+OPEN_ATTEMPTS = 3
+"""Opens tried when a publish keeps swapping the file between our stat and our open."""
+
+ATTACHED = "published"
+"""The catalog name the published file is attached as (and made the default with USE)."""
 
 FileIdentity = tuple[int, int, int]
 
@@ -132,14 +147,35 @@ def file_identity(path: Path) -> FileIdentity | None:
     return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
 
 
+def _attach(path: Path) -> duckdb.DuckDBPyConnection:
+    """A fresh in-memory DuckDB with the file at `path` attached read-only and in use.
+
+    Never `duckdb.connect(path)`: that would share an instance with any connection to the same
+    path this process still holds, and so read the file that was there when it was opened.
+    """
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute(f"ATTACH {_sql_string(str(path))} AS {ATTACHED} (READ_ONLY)")
+        con.execute(f"USE {ATTACHED}")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def _sql_string(text: str) -> str:
+    """A single-quoted SQL literal (ATTACH takes no bound parameter for its path)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
 def _connect(path: Path) -> duckdb.DuckDBPyConnection:
     """Open read-only, retrying once: a publish may be swapping the file at this very moment."""
     try:
-        return duckdb.connect(str(path), read_only=True)
+        return _attach(path)
     except (duckdb.IOException, duckdb.InvalidInputException, duckdb.SerializationException):
         time.sleep(OPEN_RETRY_DELAY_S)
         try:
-            return duckdb.connect(str(path), read_only=True)
+            return _attach(path)
         except duckdb.Error as exc:
             raise WarehouseUnavailable(
                 f"Could not open the published warehouse {path}: {exc}. "
@@ -147,36 +183,146 @@ def _connect(path: Path) -> duckdb.DuckDBPyConnection:
             ) from exc
 
 
-def _execute(path: Path, sql: str, params: Sequence[Any]) -> pd.DataFrame:
-    """Run one query on a short-lived connection that is closed before returning."""
-    with _OPEN_LOCK:
+def _open(path: Path) -> tuple[duckdb.DuckDBPyConnection, FileIdentity]:
+    """A connection to the published copy and the identity of the very file it opened.
+
+    The file is stat'ed before and after the open: when both agree, no swap landed in between,
+    so that identity is the file the connection reads (the open file stays that copy even if a
+    publish replaces the path later). When they differ, the open is done again.
+    """
+    for _ in range(OPEN_ATTEMPTS):
+        before = file_identity(path)
+        if before is None:
+            raise WarehouseUnavailable(f"Nothing published yet at {path}.")
         con = _connect(path)
-        try:
-            return con.execute(sql, [_param(p) for p in params]).df()
-        finally:
-            con.close()
+        if file_identity(path) == before:
+            return con, before
+        con.close()
+        time.sleep(OPEN_RETRY_DELAY_S)
+    raise WarehouseUnavailable(
+        f"The published warehouse {path} kept being replaced while it was opened: reload the page."
+    )
+
+
+class _Render:
+    """The connection of one script run: opened by its first uncached query, closed at its end."""
+
+    def __init__(self) -> None:
+        self.path: Path | None = None
+        self.con: duckdb.DuckDBPyConnection | None = None
+        self.identity: FileIdentity | None = None
+
+    def identity_of(self, path: Path) -> FileIdentity | None:
+        """The identity of the copy this render reads, once it has opened `path`."""
+        return self.identity if self.con is not None and self.path == path else None
+
+    def connection(self, path: Path) -> tuple[duckdb.DuckDBPyConnection, FileIdentity]:
+        if self.con is None or self.path != path:
+            self.close()
+            self.con, self.identity = _open(path)
+            self.path = path
+        assert self.identity is not None
+        return self.con, self.identity
+
+    def close(self) -> None:
+        if self.con is not None:
+            self.con.close()
+        self.con = self.path = self.identity = None
+
+
+_LOCAL = threading.local()
+
+
+def _current_render() -> _Render | None:
+    return getattr(_LOCAL, "render", None)
+
+
+@contextmanager
+def render() -> Iterator[_Render]:
+    """Share one connection among the queries of a script run; close it when the run ends.
+
+    Nested use joins the outer render. The connection is per thread (Streamlit runs each
+    session's script in its own thread), so concurrent sessions never share one.
+    """
+    outer = _current_render()
+    if outer is not None:
+        yield outer
+        return
+    scope = _Render()
+    _LOCAL.render = scope
+    try:
+        yield scope
+    finally:
+        _LOCAL.render = None
+        scope.close()
+
+
+class _OtherCopy(Exception):
+    """The connection reads another copy than the one the cache was asked about."""
+
+    def __init__(self, identity: FileIdentity) -> None:
+        super().__init__(identity)
+        self.identity = identity
+
+
+def _execute(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any]) -> pd.DataFrame:
+    """Run one query on an open connection: the only place the dashboard's SQL is executed."""
+    return con.execute(sql, [_param(p) for p in params]).df()
+
+
+def _read(path: str, identity: FileIdentity, sql: str, params: tuple[Any, ...]) -> pd.DataFrame:
+    """One query on the render's connection, or on its own one outside a render.
+
+    A result is only ever returned for the copy named by `identity`: when the connection turns
+    out to read another one, `_OtherCopy` says which.
+    """
+    scope = _current_render()
+    if scope is not None:
+        con, opened = scope.connection(Path(path))
+        if opened != identity:
+            raise _OtherCopy(opened)
+        return _execute(con, sql, params)
+    con, opened = _open(Path(path))
+    try:
+        if opened != identity:
+            raise _OtherCopy(opened)
+        return _execute(con, sql, params)
+    finally:
+        con.close()
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
 def _cached_query(
     path: str, identity: FileIdentity, sql: str, params: tuple[Any, ...]
 ) -> pd.DataFrame:
-    """Cache layer: `identity` is part of the key so a newly published copy misses the cache."""
-    del identity  # only a cache key
-    return _execute(Path(path), sql, params)
+    """Cache layer: `identity` is part of the key so a newly published copy misses the cache
+    (and an `_OtherCopy`, being an exception, is never cached)."""
+    return _read(path, identity, sql, params)
 
 
-def query(sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
+def query(sql: str, params: Sequence[Any] = (), *, cache: bool = True) -> pd.DataFrame:
     """Run a read-only query on the published copy, cached until the copy is replaced.
 
     st.cache_data hands back a fresh copy on every call, so callers may mutate the frame.
+    `cache=False` reads without keeping the result (a whole listing fetched for one download).
     """
+    fetch = _cached_query if cache else _read
     path = published_path()
-    identity = file_identity(path)
+    scope = _current_render()
+    identity = (scope and scope.identity_of(path)) or file_identity(path)
     if identity is None:
         raise WarehouseUnavailable(f"Nothing published yet at {path}.")
+    key = tuple(_hashable(p) for p in params)
     try:
-        return _cached_query(str(path), identity, sql, tuple(_hashable(p) for p in params))
+        try:
+            return fetch(str(path), identity, sql, key)
+        except _OtherCopy as other:
+            # A publish landed between our stat and the open: the copy opened is the answer.
+            return fetch(str(path), other.identity, sql, key)
+    except _OtherCopy as exc:
+        raise WarehouseUnavailable(
+            "The published warehouse was replaced while it was being read: reload the page."
+        ) from exc
     except duckdb.Error as exc:
         # A swap between our stat and our open can hand us a copy with other tables: that is a
         # publish in progress, not a bug, and a reload resolves it.

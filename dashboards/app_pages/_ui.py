@@ -154,15 +154,21 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
 
 
 def download_csv(
-    frame: pd.DataFrame, *, key: str, file_name: str, label: str = "Download CSV"
+    frame: pd.DataFrame | Callable[[], pd.DataFrame],
+    *,
+    key: str,
+    file_name: str,
+    label: str = "Download CSV",
 ) -> None:
     """A CSV download of `frame`, built only when clicked (a large table costs nothing until then).
 
+    `frame` may be a function that fetches the rows: it then runs on the click too, so a page
+    that shows only the first rows of a long listing reads the others only when asked.
     `on_click="ignore"` keeps the page from re-running: a download changes nothing on screen.
     """
     st.download_button(
         label,
-        data=lambda: csv_bytes(frame),
+        data=lambda: csv_bytes(frame() if callable(frame) else frame),
         file_name=file_name,
         mime="text/csv",
         key=f"csv_{key}",
@@ -179,14 +185,17 @@ def table(
     column_config: Mapping[str, Any] | None = None,
     empty: str = "Nothing to show.",
     count: bool = True,
-    csv: pd.DataFrame | None = None,
+    csv: pd.DataFrame | Callable[[], pd.DataFrame] | None = None,
+    total: int | None = None,
 ) -> None:
     """A table with its CSV download; an empty table is one sentence that says why it is empty.
 
     Only the first TABLE_ROWS_SHOWN rows are drawn (the browser grid slows down past that); the
     caption says so and the CSV still has every row. `count=False` leaves the row count to the
     caller (the SQL page writes it with the run time). `csv` is what the download holds when
-    the table shows formatted text (e.g. "—" for undefined): the raw stored values.
+    the table shows formatted text (e.g. "—" for undefined): the raw stored values; or, with
+    `total`, when `frame` holds only the first rows of a listing of `total`: a function that
+    fetches all of them on the click, and the caption says how many are not shown.
     """
     if frame.empty:
         st.info(empty, icon=":material/info:")
@@ -198,10 +207,11 @@ def table(
         hide_index=True,
         column_config=dict(column_config or {}),
     )
-    rows = f"{len(frame):,} row{'s' if len(frame) != 1 else ''}"
+    every = max(len(frame), total or 0)
+    rows = f"{every:,} row{'s' if every != 1 else ''}"
     left, right = st.columns([3, 1], vertical_alignment="center")
     with left:
-        if len(frame) > len(shown):
+        if every > len(shown):
             st.caption(f"Showing the first {len(shown):,} of {rows}; the CSV has all of them.")
         elif count:
             st.caption(rows)

@@ -8,7 +8,8 @@ computes a metric. Period, grain, team and service are URL parameters shared wit
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import pandas as pd
 import streamlit as st
@@ -248,43 +249,59 @@ INCIDENT_COLUMNS: dict[str, Any] = {
 }
 
 
+class _Listing(NamedTuple):
+    """One drill-down tab: its reader, its count, and how an empty tab explains itself."""
+
+    key: str
+    title: str
+    rows: Callable[..., pd.DataFrame]
+    count: Callable[..., int]
+    columns: dict[str, Any]
+    mart: str
+    nothing: str
+
+
+LISTINGS = (
+    _Listing("deployments", "Deployments", facts.deployments, facts.count_deployments,
+             DEPLOYMENT_COLUMNS, facts.DEPLOYMENTS, "No deployments in this period yet."),
+    _Listing("changes", "Changes", facts.changes, facts.count_changes, CHANGE_COLUMNS,
+             facts.CHANGES, "No change reached production in this period."),
+    _Listing("incidents", "Incidents", facts.incidents, facts.count_incidents, INCIDENT_COLUMNS,
+             facts.INCIDENT_LINKS, "No incident was opened in this period."),
+)  # fmt: skip
+
+
 def _drill_down(win: Window, team: str, service: str, scope_label: str) -> None:
-    """The rows behind the figures, for the same days, team and service, with their reasons."""
+    """The rows behind the figures, for the same days, team and service, with their reasons.
+
+    Each tab shows the newest facts.DRILL_DOWN_ROWS rows and counts all of them; its CSV fetches
+    every row on the click (a window can hold a hundred thousand deployments).
+    """
     st.subheader("Drill down")
     st.caption(
-        f"The deployments, changes and incidents of {scope_label} in {win.describe()}: the rows "
-        "the figures above are made of, each with the rule that classified it."
+        f"The deployments, changes and incidents of {scope_label} in {win.describe()}, newest "
+        "first: the rows the figures above are made of, each with the rule that classified it."
     )
-    deployments = facts.deployments(win.start, win.end, team, service)
-    changes = facts.changes(win.start, win.end, team, service)
-    incidents = facts.incidents(win.start, win.end, team, service)
+    bounds = (win.start, win.end, team, service)
+    totals = [listing.count(*bounds) for listing in LISTINGS]
     suffix = f"{service if service != ALL_SERVICES else team}_{win.grain}"
-    deploy_tab, change_tab, incident_tab = st.tabs(
-        [
-            f"Deployments ({len(deployments):,})",
-            f"Changes ({len(changes):,})",
-            f"Incidents ({len(incidents):,})",
-        ],
+    tabs = st.tabs(
+        [f"{listing.title} ({total:,})" for listing, total in zip(LISTINGS, totals, strict=True)],
         key="drill_down_tabs",
     )
     published = data.status()
-    for tab, rows, key, columns, mart, nothing in (
-        (deploy_tab, deployments, "deployments", DEPLOYMENT_COLUMNS, facts.DEPLOYMENTS,
-         "No deployments in this period yet."),
-        (change_tab, changes, "changes", CHANGE_COLUMNS, facts.CHANGES,
-         "No change reached production in this period."),
-        (incident_tab, incidents, "incidents", INCIDENT_COLUMNS, facts.INCIDENT_LINKS,
-         "No incident was opened in this period."),
-    ):  # fmt: skip
+    for tab, total, listing in zip(tabs, totals, LISTINGS, strict=True):
         with tab:
             table(
-                rows,
-                key=key,
-                file_name=f"{key}_{suffix}.csv",
-                column_config=columns,
-                empty=nothing
-                if published.has(mart)
-                else f"{mart} is not published yet: the pipeline has not built the marts.",
+                listing.rows(*bounds, limit=facts.DRILL_DOWN_ROWS),
+                key=listing.key,
+                file_name=f"{listing.key}_{suffix}.csv",
+                column_config=listing.columns,
+                empty=listing.nothing
+                if published.has(listing.mart)
+                else f"{listing.mart} is not published yet: the pipeline has not built the marts.",
+                csv=lambda rows=listing.rows: rows(*bounds, cache=False),
+                total=total,
             )
 
 

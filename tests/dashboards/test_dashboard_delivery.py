@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 import duckdb
 import pytest
@@ -17,6 +18,7 @@ from dashboard_fixtures import (
 )
 from dashboard_pages import EMPTY_TEXT, charts, downloads, run_page, tables, texts
 
+from dashboards import facts
 from dashboards.formatting import DASH
 from pipelines.paths import Home
 
@@ -204,3 +206,48 @@ def test_filters_follow_the_user_from_page_to_page(published_home: Home) -> None
     assert at.selectbox(key="filter_team").value == "payments"
     assert at.selectbox(key="filter_period").value == "26w"
     assert at.query_params["team"] == "payments"
+
+
+def test_a_drill_down_says_how_many_rows_it_does_not_show(
+    published_home: Home, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A window can hold ~100,000 deployments at 2,000 engineers: the page fetches only the
+    newest DRILL_DOWN_ROWS, and must then say that the others exist and where they are."""
+    in_window = [r for r in DEPLOYMENT_ROWS if r["deployment_id"] != "d-ancient"]
+    monkeypatch.setattr(facts, "DRILL_DOWN_ROWS", 2)
+    at = run_page("delivery")
+    shown = tables(at)["deployments"]
+    assert len(shown) == 2
+    newest = sorted(in_window, key=lambda r: (r["finished_at"], r["deployment_id"]))[-1]
+    assert shown["deployment_id"].iloc[0] == newest["deployment_id"]
+    assert f"Showing the first 2 of {len(in_window):,} rows; the CSV has all of them." in texts(at)
+
+
+def test_drill_down_tabs_count_every_row_of_the_window_not_only_those_shown(
+    published_home: Home, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tab label is the window's count (a cheap count query), not the length of the page."""
+    in_window = [r for r in DEPLOYMENT_ROWS if r["deployment_id"] != "d-ancient"]
+    monkeypatch.setattr(facts, "DRILL_DOWN_ROWS", 1)
+    labels = [tab.label for tab in run_page("delivery").tabs]
+    assert f"Deployments ({len(in_window):,})" in labels
+
+
+@pytest.mark.parametrize(
+    ("rows", "count"),
+    [
+        (facts.deployments, facts.count_deployments),
+        (facts.changes, facts.count_changes),
+        (facts.incidents, facts.count_incidents),
+    ],
+)
+def test_a_drill_down_csv_holds_every_row_its_count_announces(
+    published_home: Home, rows: Callable, count: Callable
+) -> None:
+    """The CSV reads the listing without a limit: as many rows as the tab says, and the table's
+    rows are its first ones (same filter, same order)."""
+    bounds = (None, LATEST + timedelta(days=7), "org", "all")
+    every = rows(*bounds, cache=False)
+    assert len(every) == count(*bounds) > 1
+    first = rows(*bounds, limit=1)
+    assert first.iloc[0].equals(every.iloc[0])
