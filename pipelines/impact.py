@@ -200,43 +200,56 @@ def diff_in_diff(
     rng = np.random.default_rng([settings.seed, list(IMPACT_METRICS).index(metric), 1])
     b = settings.bootstrap_samples
     teams: list[tuple[float, _Cell, _Cell, _Cell, _Cell]] = []
-    used_control = np.zeros(len(control), dtype=bool)
+    # control is sorted by time, so a span of weeks is a slice: +1/-1 at its ends marks the
+    # observations any team used, without a mask over every control observation per team
+    used_ends = np.zeros(len(control) + 1, dtype=np.int64)
     n_treated = {"before": 0, "after": 0}
     n_control = {"before": 0, "after": 0}
-    adopters = obs[obs["group_name"] == "adopter"]
+    adopters = obs[obs["group_name"] == "adopter"].sort_values("team_id", kind="stable")
+    a_team = adopters["team_id"].to_numpy()
+    a_value = adopters["value"].to_numpy(float)
+    a_after = adopters["is_after"].to_numpy(bool)
+    a_period = adopters["period_start"].to_numpy()
+    a_adopted = adopters["team_adopted_at"].to_numpy()
+    changes = np.flatnonzero(a_team[1:] != a_team[:-1]) + 1
+    bounds = np.concatenate(([0], changes, [len(a_team)])) if len(a_team) else np.zeros(1, int)
+    step = pd.DateOffset(months=1) if metric in PRIVATE_METRICS else pd.Timedelta(days=7)
+
+    def at(moment: Any) -> int:
+        return int(np.searchsorted(c_time, np.asarray(moment, dtype=c_time.dtype)))
+
     # Teams observed over the same span with the same adoption date share their control cells:
     # at 10,000 engineers a thousand adopter teams fall on a few dozen adoption weeks.
     control_cells: dict[tuple[Any, Any, Any], tuple[_Cell, _Cell]] = {}
-    for _team, own in adopters.groupby("team_id", sort=True):
-        adopted = own["team_adopted_at"].iloc[0]
-        before = own[~own["is_after"]]
-        after = own[own["is_after"]]
+    for start, end in zip(bounds[:-1], bounds[1:], strict=True):
+        after_mask = a_after[start:end]
+        values = a_value[start:end]
+        adopted = a_adopted[start]
         # the team's span in whole periods, so teams seen over the same weeks share controls
-        first = own["period_start"].min()
-        last = own["period_start"].max() + (
-            pd.DateOffset(months=1) if metric in PRIVATE_METRICS else pd.Timedelta(days=7)
-        )
-        c_before = (c_time >= first) & (c_time < adopted)
-        c_after = (c_time >= adopted) & (c_time < last)
-        if before.empty or after.empty or not c_before.any() or not c_after.any():
+        first = a_period[start:end].min()
+        last = pd.Timestamp(a_period[start:end].max()) + step
+        lo, mid, hi = at(first), at(adopted), at(last)
+        if after_mask.all() or not after_mask.any() or mid <= lo or hi <= mid:
             continue
         span = (first, adopted, last)
         if span not in control_cells:
             control_cells[span] = (
-                _Cell(c_value[c_before], stat, rng, b),
-                _Cell(c_value[c_after], stat, rng, b),
+                _Cell(c_value[lo:mid], stat, rng, b),
+                _Cell(c_value[mid:hi], stat, rng, b),
             )
         cells = (
-            _Cell(before["value"].to_numpy(float), stat, rng, b),
-            _Cell(after["value"].to_numpy(float), stat, rng, b),
+            _Cell(values[~after_mask], stat, rng, b),
+            _Cell(values[after_mask], stat, rng, b),
             *control_cells[span],
         )
-        teams.append((float(len(own)), *cells))
-        used_control |= c_before | c_after
-        n_treated["before"] += len(before)
-        n_treated["after"] += len(after)
-        n_control["before"] += int(c_before.sum())
-        n_control["after"] += int(c_after.sum())
+        teams.append((float(end - start), *cells))
+        used_ends[lo] += 1
+        used_ends[hi] -= 1
+        n_treated["before"] += int((~after_mask).sum())
+        n_treated["after"] += int(after_mask.sum())
+        n_control["before"] += mid - lo
+        n_control["after"] += hi - mid
+    used_control = np.cumsum(used_ends[:-1]) > 0
     used = control[used_control]
     row.update(
         n_treated=n_treated["before"] + n_treated["after"], n_control=int(used_control.sum()),
