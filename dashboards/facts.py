@@ -34,6 +34,11 @@ RUNS = "meta.runs"
 DRILL_DOWN_ROWS = 1_000
 """Rows a drill-down table fetches and shows, newest first; the CSV holds every row."""
 
+# Changes pick their newest rows by rowid first, then build the text columns (`why`, ...) for
+# those rows only: DuckDB otherwise builds them for every change of the window before the top-N
+# (10,000 engineers: 130 -> 89 ms p50, the same rows). Deployments gain nothing from it (their
+# text is a coalesce of stored columns) and their full CSV would lose 50 %, so they do not.
+
 # The three drill-downs take the same parameters, in this order: start (twice), end, team
 # (twice), service (twice), then the row limit; NULL start, team, service or limit means "no
 # limit". Each listing's count reads the same filter (the same WHERE text) without the limit.
@@ -137,11 +142,13 @@ SELECT
         ELSE 'undefined: authored after it was deployed (negative span)'
     END AS lead_time_note
 FROM marts.changes
-"""
+WHERE rowid IN (
+    SELECT rowid FROM marts.changes"""
     + _CHANGES_WHERE
-    + """
+    + """    ORDER BY deployed_at DESC, change_id
+    LIMIT ?
+)
 ORDER BY deployed_at DESC, change_id
-LIMIT ?
 """
 )
 _CHANGE_COUNT_SQL = "SELECT count(*) AS total FROM marts.changes" + _CHANGES_WHERE
