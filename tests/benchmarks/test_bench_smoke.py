@@ -1,4 +1,4 @@
-"""The benchmark works end to end at a tiny scale (30 engineers x 8 weeks), untimed.
+"""The benchmark works end to end at scale S (200 engineers x 52 weeks), untimed.
 
 Why a smoke test and not a timing test: CI machines differ and are shared, so figures are
 reported (docs/performance.md), never asserted. What must hold everywhere is that every
@@ -20,45 +20,45 @@ from benchmarks.scales import SCALES, ensure_batch
 
 
 @pytest.fixture(scope="module")
-def tiny(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """One benchmark run at scale T, with its cache and homes in a temporary folder."""
+def small(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """One benchmark run at scale S, with its cache and homes in a temporary folder."""
     root = tmp_path_factory.mktemp("bench")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("PAVED_BENCH_CACHE", str(root / "cache"))
         args = build_parser().parse_args(
-            ["--scales", "T", "--repeats", "2", "--work", str(root / "runs"), "--no-static-report"]
+            ["--scales", "S", "--repeats", "2", "--work", str(root / "runs"), "--no-static-report"]
         )
-        yield bench_scale(SCALES["T"], args)
+        yield bench_scale(SCALES["S"], args)
 
 
-def test_the_full_pipeline_run_is_measured(tiny: dict[str, Any]) -> None:
-    pipeline = tiny["pipeline"]
+def test_the_full_pipeline_run_is_measured(small: dict[str, Any]) -> None:
+    pipeline = small["pipeline"]
     assert "error" not in pipeline, pipeline.get("error")
     assert pipeline["wall_s"] > 0 and pipeline["cpu_s"] > 0 and pipeline["peak_rss_mb"] > 0
-    assert tiny["stages"]["core"] > 0 and tiny["stages"]["marts"] > 0
-    assert len(tiny["slowest_steps"]) == 5
+    assert small["stages"]["core"] > 0 and small["stages"]["marts"] > 0
+    assert len(small["slowest_steps"]) == 5
 
 
-def test_the_incremental_run_after_one_more_day_is_measured(tiny: dict[str, Any]) -> None:
-    assert "error" not in tiny["incremental"], tiny["incremental"].get("error")
-    assert tiny["next_day_records"]["deployments"] > 0
+def test_the_incremental_run_after_one_more_day_is_measured(small: dict[str, Any]) -> None:
+    assert "error" not in small["incremental"], small["incremental"].get("error")
+    assert small["next_day_records"]["deployments"] > 0
 
 
-def test_the_read_limit_and_the_sql_without_dagster_are_measured(tiny: dict[str, Any]) -> None:
-    assert tiny["read_limit"]["seconds"] > 0
-    assert "error" not in tiny["direct"], tiny["direct"].get("error")
-    assert tiny["direct"]["tables_differ"] == []
+def test_the_read_limit_and_the_sql_without_dagster_are_measured(small: dict[str, Any]) -> None:
+    assert small["read_limit"]["seconds"] > 0
+    assert "error" not in small["direct"], small["direct"].get("error")
+    assert small["direct"]["tables_differ"] == []
 
 
 @pytest.mark.parametrize("metric", DORA)
-def test_the_pandas_baseline_agrees_with_paved(tiny: dict[str, Any], metric: str) -> None:
-    agreement = tiny["pandas"]["agreement"][metric]
+def test_the_pandas_baseline_agrees_with_paved(small: dict[str, Any], metric: str) -> None:
+    agreement = small["pandas"]["agreement"][metric]
     assert agreement["weeks"] > 0
     assert agreement["ok"], agreement["examples"]
 
 
-def test_readers_are_measured_on_the_published_copy(tiny: dict[str, Any]) -> None:
-    readers = tiny["readers"]
+def test_readers_are_measured_on_the_published_copy(small: dict[str, Any]) -> None:
+    readers = small["readers"]
     assert "error" not in readers, readers
     assert len(readers["sql"]) == 3 and all("p95_ms" in s for s in readers["sql"].values())
     assert readers["report"]["html_md"]["seconds"] > 0
@@ -69,15 +69,15 @@ def test_readers_are_measured_on_the_published_copy(tiny: dict[str, Any]) -> Non
         assert page["queries"] > 0, title
 
 
-def test_the_table_prints_every_measure(tiny: dict[str, Any], capsys) -> None:
-    text = print_table([tiny])
+def test_the_table_prints_every_measure(small: dict[str, Any], capsys) -> None:
+    text = print_table([small])
     assert "pipeline / read limit" in text and "agrees with paved" in text
     assert "5/5 metrics" in text
     assert capsys.readouterr().out.strip() == text
 
 
-def test_a_generated_batch_is_reused_from_the_cache(tiny: dict[str, Any]) -> None:
-    again = ensure_batch(SCALES["T"])
+def test_a_generated_batch_is_reused_from_the_cache(small: dict[str, Any]) -> None:
+    again = ensure_batch(SCALES["S"])
     assert again.cached
-    assert again.folder == Path(tiny["batch"]["folder"])
-    assert again.records == tiny["batch"]["records"]
+    assert again.folder == Path(small["batch"]["folder"])
+    assert again.records == small["batch"]["records"]
