@@ -12,6 +12,7 @@ The latest valid version of each key wins; an invalid newer version never hides 
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import duckdb
@@ -153,31 +154,79 @@ class CoreReport:
     quarantined_by_entity: dict[str, int]
 
 
-def build_entity(con: duckdb.DuckDBPyConnection, entity: Entity) -> int:
-    """Rebuild one `core.<entity>` table and its share of the quarantine; returns its rows."""
-    name = entity.name
-    con.execute(f"CREATE OR REPLACE TEMP TABLE typed_{name} AS {typed_select(entity)}")
-    cols = ", ".join(f.name for f in entity.fields)
-    con.execute(
-        f"CREATE OR REPLACE TABLE core.{name} AS SELECT {cols} FROM typed_{name} "
-        "WHERE reason IS NULL "
-        "QUALIFY row_number() OVER (PARTITION BY record_key ORDER BY seq DESC) = 1 "
-        f"ORDER BY {', '.join(entity.key)}"
-    )
-    con.execute("DELETE FROM core.quarantine WHERE entity = ?", [name])
-    # the payload is fetched back from raw for the few invalid records only
+def _signature(select_sql: str) -> str:
+    """Identifies the typing rules a core table was built with: a new contract rebuilds it."""
+    return hashlib.md5(select_sql.encode()).hexdigest()
+
+
+def _quarantine(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Add the typed batch's invalid records; the payload is fetched back from raw for them only."""
     con.execute(
         "INSERT INTO core.quarantine "
         f"SELECT '{name}', t.source, t.record_key, r.payload, t.reason, t.origin, t.batch_id, "
         f"now()::TIMESTAMP FROM typed_{name} AS t JOIN raw.records AS r USING (seq) "
         "WHERE t.reason IS NOT NULL ORDER BY t.seq"
     )
-    con.execute(f"DROP TABLE typed_{name}")
+
+
+def build_entity(con: duckdb.DuckDBPyConnection, entity: Entity) -> int:
+    """Bring one `core.<entity>` table and its share of the quarantine up to date; its rows.
+
+    Why incremental: raw is append-only and `seq` only grows, so the records newer than the last
+    build (`meta.core_state.max_seq`) are all that can change the table. A newer valid version of
+    a key replaces the stored one; a newer invalid one only joins the quarantine, so it never
+    hides the older valid version, exactly as a full rebuild decides. A table built with other
+    typing rules (a changed contract), or never built, is rebuilt from all of raw.
+    """
+    name = entity.name
+    select_sql = typed_select(entity)
+    signature = _signature(select_sql)
+    state = con.execute(
+        "SELECT max_seq, signature FROM meta.core_state WHERE entity = ?", [name]
+    ).fetchone()
+    exists = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND schema_name = 'core' AND table_name = ? AND NOT temporary",
+        [name],
+    ).fetchone()[0]
+    top = con.execute(
+        "SELECT coalesce(max(seq), 0) FROM raw.records WHERE entity = ?", [name]
+    ).fetchone()[0]
+    cols = ", ".join(f.name for f in entity.fields)
+    latest = "QUALIFY row_number() OVER (PARTITION BY record_key ORDER BY seq DESC) = 1"
+    if state is None or not exists or state[1] != signature:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE typed_{name} AS {select_sql}")
+        con.execute(
+            f"CREATE OR REPLACE TABLE core.{name} AS SELECT {cols} FROM typed_{name} "
+            f"WHERE reason IS NULL {latest} ORDER BY {', '.join(entity.key)}"
+        )
+        con.execute("DELETE FROM core.quarantine WHERE entity = ?", [name])
+        _quarantine(con, name)
+        con.execute(f"DROP TABLE typed_{name}")
+    elif top > state[0]:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE typed_{name} AS "
+            f"SELECT * FROM ({select_sql}) WHERE seq > {int(state[0])}"
+        )
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE fresh_{name} AS SELECT {cols} FROM typed_{name} "
+            f"WHERE reason IS NULL {latest}"
+        )
+        match = " AND ".join(f"c.{k} IS NOT DISTINCT FROM f.{k}" for k in entity.key)
+        con.execute(f"DELETE FROM core.{name} AS c USING fresh_{name} AS f WHERE {match}")
+        con.execute(f"INSERT INTO core.{name} ({cols}) SELECT {cols} FROM fresh_{name}")
+        _quarantine(con, name)
+        con.execute(f"DROP TABLE typed_{name}")
+        con.execute(f"DROP TABLE fresh_{name}")
+    con.execute(
+        "INSERT OR REPLACE INTO meta.core_state VALUES (?, ?, ?, now()::TIMESTAMP)",
+        [name, top, signature],
+    )
     return con.execute(f"SELECT count(*) FROM core.{name}").fetchone()[0]
 
 
 def build_core(con: duckdb.DuckDBPyConnection) -> CoreReport:
-    """Rebuild every core table from raw, then resolve identities (aliases -> engineers)."""
+    """Bring every core table up to date with raw, then resolve authors to engineers."""
     run_sql_file(con, "core/schema.sql")
     rows = {e.name: build_entity(con, e) for e in ENTITIES}
     run_sql_file(con, "core/identity.sql")

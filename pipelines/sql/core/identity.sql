@@ -39,6 +39,10 @@ FROM all_claims GROUP BY alias HAVING count(*) > 1 ORDER BY alias;
 CREATE OR REPLACE TABLE core.engineer_aliases AS
 SELECT alias, min(engineer_id) AS engineer_id FROM all_claims GROUP BY alias ORDER BY alias;
 
+-- An incremental core build keeps the previous run's resolution: it is recomputed here.
+ALTER TABLE core.commits DROP COLUMN IF EXISTS author_engineer_id;
+ALTER TABLE core.pull_requests DROP COLUMN IF EXISTS author_engineer_id;
+
 CREATE OR REPLACE TABLE core.commits AS
 SELECT c.*, a.engineer_id AS author_engineer_id
 FROM core.commits c LEFT JOIN core.engineer_aliases a ON a.alias = lower(c.author_id)
