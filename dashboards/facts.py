@@ -60,12 +60,19 @@ DEPLOYMENT_COLUMNS = (
     "rolled_back_by_deployment_id", "is_rework", "sha",
 )  # fmt: skip
 
-_DEPLOYMENTS_WHERE = """
-WHERE (?::DATE IS NULL OR finished_at >= ?::DATE)
-  AND finished_at < ?::DATE
+
+def _window_where(time_column: str) -> str:
+    """The drill-downs' filter: [start, end) on `time_column`, then team and service if chosen
+    (the parameters `_params` binds; the column name is one of this module's constants)."""
+    return f"""
+WHERE (?::DATE IS NULL OR {time_column} >= ?::DATE)
+  AND {time_column} < ?::DATE
   AND (?::VARCHAR IS NULL OR team_id = ?)
   AND (?::VARCHAR IS NULL OR service_id = ?)
 """
+
+
+_DEPLOYMENTS_WHERE = _window_where("finished_at")
 
 _DEPLOYMENTS_SQL = (
     """
@@ -118,12 +125,7 @@ CHANGE_COLUMNS = (
     "merged_at", "deployed_at", "lead_time_hours", "why", "lead_time_note",
 )  # fmt: skip
 
-_CHANGES_WHERE = """
-WHERE (?::DATE IS NULL OR deployed_at >= ?::DATE)
-  AND deployed_at < ?::DATE
-  AND (?::VARCHAR IS NULL OR team_id = ?)
-  AND (?::VARCHAR IS NULL OR service_id = ?)
-"""
+_CHANGES_WHERE = _window_where("deployed_at")
 
 _CHANGES_SQL = (
     """
