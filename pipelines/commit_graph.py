@@ -25,7 +25,7 @@ How it is computed, and why:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import dataclass
 
 import duckdb
 import numpy as np
@@ -129,29 +129,34 @@ def propagate(
     return label[:, 0] if columns == 1 and seed_column is None else label
 
 
+@dataclass(frozen=True)
+class _Graph:
+    """Every walking repository's commits as dense node ids (repository i owns [lo[i], hi[i]))."""
+
+    n_nodes: int
+    hi: np.ndarray  # end of each repository's node range, by repo_idx
+    service_repo: np.ndarray  # repo_idx of each service, by service_idx
+    edges: dict[str, np.ndarray]  # child, parent
+    seeds: dict[str, np.ndarray]  # node, service_idx, counted_seq, walks
+
+
 def _walk(
-    n_nodes: int,
-    edges: dict[str, np.ndarray],
-    seeds: dict[str, np.ndarray],
-    nodes: np.ndarray,
-    services: np.ndarray,
-    columns: np.ndarray,
-    cell_service: Callable[[np.ndarray], np.ndarray],
+    graph: _Graph, nodes: np.ndarray, services: np.ndarray, columns: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Walk the subgraph on `nodes` for `services` (column of each); labels of walking deployments.
 
-    `cell_service(nodes)` names the service of each label cell, as an array that broadcasts
-    against the (nodes, columns) label matrix. Returns (node, service_idx, counted_seq) for every
-    label of a deployment that has no explicit commits.
+    A group is either repositories with one walking service each (one column) or one repository
+    (a column per service). Returns (node, service_idx, counted_seq) for every label of a
+    deployment that has no explicit commits.
     """
-    local = np.full(n_nodes, -1, np.int64)
+    seeds, edges = graph.seeds, graph.edges
+    local = np.full(graph.n_nodes, -1, np.int64)
     local[nodes] = np.arange(len(nodes))
-    column_of = np.full(int(services.max(initial=-1)) + 1, -1, np.int64)
+    column_of = np.full(len(graph.service_repo), -1, np.int64)
     column_of[services] = columns
     in_edges = local[edges["child"]] >= 0
-    s_column = column_of[np.minimum(seeds["service_idx"], len(column_of) - 1)]
-    in_seeds = (seeds["service_idx"] < len(column_of)) & (s_column >= 0)
-    in_seeds &= local[seeds["node"]] >= 0
+    s_column = column_of[seeds["service_idx"]]
+    in_seeds = (s_column >= 0) & (local[seeds["node"]] >= 0)
     width = int(columns.max(initial=0)) + 1
     label = propagate(
         len(nodes),
@@ -162,13 +167,18 @@ def _walk(
         s_column[in_seeds],
         width,
     )
+    # the service of each label cell, broadcastable to the label matrix: with one column the
+    # node's repository names it, with one repository the column does
+    grid = np.full((len(graph.hi), width), -1, np.int64)
+    grid[graph.service_repo[services], columns] = services
+    repo_of_node = np.searchsorted(graph.hi, nodes, side="right")
+    service = grid[repo_of_node] if width == 1 else grid[repo_of_node[:1]]
     # keep only labels that belong to a deployment needing the walk: a (service, seq) lookup
     # read once per cell, NO_LABEL clipped onto an always-false last column
     walks = in_seeds & seeds["walks"]
     top = int(seeds["counted_seq"].max(initial=0)) + 1
-    wanted = np.zeros((int(seeds["service_idx"].max(initial=0)) + 2, top + 1), bool)
+    wanted = np.zeros((len(graph.service_repo) + 1, top + 1), bool)
     wanted[seeds["service_idx"][walks], seeds["counted_seq"][walks]] = True
-    service = cell_service(nodes)[:, : label.shape[1]]
     rows, cols = np.nonzero(wanted[service, np.minimum(label, top)])
     service = np.broadcast_to(service, label.shape)[rows, cols]
     return nodes[rows], service, label[rows, cols].astype(np.int64)
@@ -195,6 +205,7 @@ def label_commits(con: duckdb.DuckDBPyConnection) -> int:
     s_idx, s_repo, s_col = (
         services[k].astype(np.int64) for k in ("service_idx", "repo_idx", "col")
     )
+    graph = _Graph(n_nodes, hi, s_repo, edges, seeds)
 
     def span(repos_mask: np.ndarray) -> np.ndarray:
         counts = (hi - lo)[repos_mask]
@@ -205,28 +216,14 @@ def label_commits(con: duckdb.DuckDBPyConnection) -> int:
     single = width == 1
     if single.any():
         narrow = np.isin(s_repo, np.flatnonzero(single))
-        repo_service = np.full(len(lo), -1, np.int64)
-        repo_service[s_repo[narrow]] = s_idx[narrow]
-
-        def by_repo(node: np.ndarray) -> np.ndarray:
-            return repo_service[np.searchsorted(hi, node, side="right")][:, None]
-
-        groups.append((span(single), s_idx[narrow], np.zeros(int(narrow.sum()), np.int64),
-                       by_repo))  # fmt: skip
+        groups.append((span(single), s_idx[narrow], np.zeros(int(narrow.sum()), np.int64)))
     for repo in np.flatnonzero(~single):
-        mine = s_repo == repo
+        only = np.zeros(len(lo), bool)
+        only[repo] = True
         for first in range(0, int(width[repo]), MAX_COLUMNS):
-            chunk = mine & (s_col >= first) & (s_col < first + MAX_COLUMNS)
-            only = np.zeros(len(lo), bool)
-            only[repo] = True
-            of_column = np.full(MAX_COLUMNS, -1, np.int64)
-            of_column[s_col[chunk] - first] = s_idx[chunk]
-
-            def by_column(_node: np.ndarray, of: np.ndarray = of_column) -> np.ndarray:
-                return of[None, :]
-
-            groups.append((span(only), s_idx[chunk], s_col[chunk] - first, by_column))
-    parts = [_walk(n_nodes, edges, seeds, *g) for g in groups]
+            chunk = (s_repo == repo) & (s_col >= first) & (s_col < first + MAX_COLUMNS)
+            groups.append((span(only), s_idx[chunk], s_col[chunk] - first))
+    parts = [_walk(graph, *g) for g in groups]
     node, service_idx, counted_seq = (
         np.concatenate([p[i] for p in parts]) if parts else np.empty(0, np.int64) for i in range(3)
     )
