@@ -50,8 +50,26 @@ def _params(start: date | None, end: date, team: str, service: str) -> list[obje
     return [start, start, end, team_id, team_id, service_id, service_id]
 
 
-def _count(sql: str, start: date | None, end: date, team: str, service: str) -> int:
-    return int(query(sql, _params(start, end, team, service))["total"].iloc[0])
+def _listing(
+    mart: str,
+    columns: tuple[str, ...],
+    sql: str,
+    window: tuple[date | None, date, str, str],
+    limit: int | None,
+    cache: bool,
+) -> pd.DataFrame:
+    """A drill-down's rows in `window` (start, end, team, service): empty with its columns when
+    the mart is not published."""
+    if not status().has(mart):
+        return pd.DataFrame(columns=list(columns))
+    return query(sql, [*_params(*window), limit], cache=cache)
+
+
+def _count(mart: str, sql: str, window: tuple[date | None, date, str, str]) -> int:
+    """How many rows a drill-down has in `window` in all (0 when the mart is not published)."""
+    if not status().has(mart):
+        return 0
+    return int(query(sql, _params(*window))["total"].iloc[0])
 
 
 DEPLOYMENT_COLUMNS = (
@@ -108,16 +126,14 @@ def deployments(
     """Deployments that finished in [start, end), newest first, with why they were classified:
     the newest `limit` of them, or every one when `limit` is None (`cache=False` for that: a
     whole listing is read once for a CSV and is not worth keeping in memory)."""
-    if not status().has(DEPLOYMENTS):
-        return pd.DataFrame(columns=list(DEPLOYMENT_COLUMNS))
-    return query(_DEPLOYMENTS_SQL, [*_params(start, end, team, service), limit], cache=cache)
+    return _listing(
+        DEPLOYMENTS, DEPLOYMENT_COLUMNS, _DEPLOYMENTS_SQL, (start, end, team, service), limit, cache
+    )
 
 
 def count_deployments(start: date | None, end: date, team: str, service: str) -> int:
     """How many deployments `deployments` lists in all (0 when the mart is not published)."""
-    if not status().has(DEPLOYMENTS):
-        return 0
-    return _count(_DEPLOYMENT_COUNT_SQL, start, end, team, service)
+    return _count(DEPLOYMENTS, _DEPLOYMENT_COUNT_SQL, (start, end, team, service))
 
 
 CHANGE_COLUMNS = (
@@ -167,16 +183,14 @@ def changes(
 ) -> pd.DataFrame:
     """Changes whose deployment finished in [start, end), newest first, with lead time and how
     it was found: the newest `limit`, or every one when `limit` is None."""
-    if not status().has(CHANGES):
-        return pd.DataFrame(columns=list(CHANGE_COLUMNS))
-    return query(_CHANGES_SQL, [*_params(start, end, team, service), limit], cache=cache)
+    return _listing(
+        CHANGES, CHANGE_COLUMNS, _CHANGES_SQL, (start, end, team, service), limit, cache
+    )
 
 
 def count_changes(start: date | None, end: date, team: str, service: str) -> int:
     """How many changes `changes` lists in all (0 when the mart is not published)."""
-    if not status().has(CHANGES):
-        return 0
-    return _count(_CHANGE_COUNT_SQL, start, end, team, service)
+    return _count(CHANGES, _CHANGE_COUNT_SQL, (start, end, team, service))
 
 
 INCIDENT_COLUMNS = (
@@ -185,12 +199,7 @@ INCIDENT_COLUMNS = (
     "hours_after_deployment",
 )  # fmt: skip
 
-_INCIDENTS_WHERE = """
-WHERE (?::DATE IS NULL OR opened_at >= ?::DATE)
-  AND opened_at < ?::DATE
-  AND (?::VARCHAR IS NULL OR team_id = ?)
-  AND (?::VARCHAR IS NULL OR service_id = ?)
-"""
+_INCIDENTS_WHERE = _window_where("opened_at")
 
 _INCIDENTS_SQL = (
     """
@@ -219,16 +228,14 @@ def incidents(
 ) -> pd.DataFrame:
     """Incidents opened in [start, end), newest first, with the deployment they count against
     and why: the newest `limit`, or every one when `limit` is None."""
-    if not status().has(INCIDENT_LINKS):
-        return pd.DataFrame(columns=list(INCIDENT_COLUMNS))
-    return query(_INCIDENTS_SQL, [*_params(start, end, team, service), limit], cache=cache)
+    return _listing(
+        INCIDENT_LINKS, INCIDENT_COLUMNS, _INCIDENTS_SQL, (start, end, team, service), limit, cache
+    )
 
 
 def count_incidents(start: date | None, end: date, team: str, service: str) -> int:
     """How many incidents `incidents` lists in all (0 when the mart is not published)."""
-    if not status().has(INCIDENT_LINKS):
-        return 0
-    return _count(_INCIDENT_COUNT_SQL, start, end, team, service)
+    return _count(INCIDENT_LINKS, _INCIDENT_COUNT_SQL, (start, end, team, service))
 
 
 # --- data quality ------------------------------------------------------------------------------
