@@ -206,8 +206,8 @@ def merge_stage(
     Duplicates of an envelope already stored, and all but the last copy of a duplicate inside the
     stage itself, are skipped. `seq` is the highest stored seq plus the position in the stage:
     strictly increasing across loads and in stage order within one, computed without sorting the
-    payloads (`nextval` over an ordered insert did not even follow the order in parallel). The
-    sequence `raw.record_seq` of older warehouses is no longer used; its values stay below.
+    payloads (`nextval` over an ordered insert did not even follow the order in parallel). Older
+    warehouses may still hold the sequence `raw.record_seq` that numbered them; it is unused.
     """
     base = con.execute("SELECT coalesce(max(seq), 0) FROM raw.records").fetchone()[0]
     staged = con.execute(f"SELECT source, entity, count(*) FROM {STAGE} GROUP BY ALL").fetchall()

@@ -1,7 +1,6 @@
 -- The raw layer: one envelope per record as received. Append-only.
 CREATE SCHEMA IF NOT EXISTS raw;
 CREATE SCHEMA IF NOT EXISTS meta;
-CREATE SEQUENCE IF NOT EXISTS raw.record_seq;
 CREATE TABLE IF NOT EXISTS raw.records (
     seq BIGINT NOT NULL,          -- arrival order; the latest version of a key wins in core
     batch_id VARCHAR NOT NULL,    -- the load that first received this envelope
