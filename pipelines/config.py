@@ -30,6 +30,12 @@ class Rules:
     band_window_weeks: int = 12
     band_year: int = 2024
     min_group_size: int = 5
+    # Plausibility (contract §1, v2): a record outside these bounds is quarantined with the bound.
+    earliest_event_at: str = "2000-01-01"  # event timestamps before this are implausible
+    event_future_tolerance_hours: float = 24  # ... and after the run's time plus this
+    earliest_employment_date: str = "1970-01-01"  # start/end dates before this are implausible
+    employment_future_tolerance_days: int = 366  # ... and after the run's date plus this
+    max_field_bytes: int = 65536  # a field longer than this is quarantined
 
     def validate(self, where: str) -> None:
         try:
