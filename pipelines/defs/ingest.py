@@ -5,6 +5,7 @@ import json
 import dagster as dg
 
 from pipelines.defs.resources import WarehouseResource
+from pipelines.faults import crash_point
 from pipelines.inbox import load_inbox
 from pipelines.sqlfiles import run_sql_file
 
@@ -51,7 +52,8 @@ def meta_rules(
     """The rules in force for this run (one row), and the run's entry in meta.runs.
 
     Every mart reads its rules from here, so a figure can always be explained by the rules that
-    made it; meta.runs keeps the rules of every run.
+    made it; meta.runs keeps the rules of every run. Starting a run marks any other run still
+    `running` as `abandoned`: this run holds the warehouse, so that one is no longer running.
     """
     rules = warehouse.config().rules
     record = rules.as_record()
@@ -62,4 +64,5 @@ def meta_rules(
             "meta/run_started.sql",
             {"run_id": context.run.run_id, "rules_json": json.dumps(record)},
         )
+    crash_point("meta_rules:run_started")  # a run killed here stays 'running' until the next
     return dg.MaterializeResult(metadata={k: str(v) for k, v in record.items()})
