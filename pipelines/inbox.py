@@ -2,20 +2,40 @@
 
 A batch is a folder; each entity is `<entity>.jsonl|.csv|.parquet` or a sub-folder `<entity>/` of
 such files. DuckDB reads the files (set-based, no Python loop per record), all of them in one
-statement so they are read in parallel; a JSON Lines file with a line that is not JSON is re-read
-line by line so the good lines load and the bad ones reach the quarantine with their line number.
+statement so they are read in parallel.
+
+A bad record costs that record only (contract §1, input hygiene). JSON Lines and CSV are read by
+DuckDB's CSV reader with its rejects table, so a line with invalid UTF-8, broken quoting, the
+wrong number of columns or an absurd length is set aside with its line and byte offset while the
+rest of the file loads; a JSON Lines file is read one line per row and each line is checked for
+valid JSON. A file that cannot be read at all (a 0-byte or truncated Parquet file, an undecodable
+CSV header) becomes one envelope naming the file and the cause. Such envelopes carry `problem`,
+and the core build quarantines them, so every count of bad input comes from one place.
+Only a CSV file with an unterminated quote is read line by line in Python: RFC 4180 lets a quoted
+field span lines, so DuckDB (rightly) reads the rest of the file as one broken field.
+
+What the loader does not load, or loads but does not know (an unknown entity, extension or
+field, a link leaving the inbox, two versions of one key in the batch), is a `Finding`: kept in
+`meta.inbox_findings` and reported by the run.
 """
 
 from __future__ import annotations
 
+import csv
+import hashlib
 import json
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
 from pipelines.contract import ENTITY_BY_NAME
+from pipelines.faults import crash_point
 from pipelines.raw import (
+    PART_BITS,
+    STAGE,
     StagePart,
     WriteResult,
     ensure_raw,
@@ -26,13 +46,41 @@ from pipelines.raw import (
     stage_records,
     start_stage,
 )
+from pipelines.sqlfiles import run_sql_file
 
 FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
 SOURCE = "inbox"
+MAX_LINE_BYTES = 4 << 20  # a longer line is not read: quarantined with its line number
+KEPT_BYTES = 64 << 10  # how much of an unreadable line raw keeps (as escaped text)
+REJECTS, REJECT_SCANS = "inbox_rejects", "inbox_reject_scans"
+UNIT_SEPARATOR = "\x1f"  # the JSON Lines reader's column delimiter: never valid inside JSON text
+_ROW = (1 << PART_BITS) - 1
 
 
 class InboxError(ValueError):
-    """A batch that cannot be read at all; the message names the file and what to do."""
+    """A batch that cannot be read at all; the message names the folder and what to do."""
+
+
+class UnreadableFile(Exception):
+    """A file none of whose records can be read; the message is the cause."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something about a batch that a person should hear about; never an error.
+
+    kind: unknown_entity, unknown_field, unknown_extension, outside_link, not_a_file,
+    key_conflict.
+    """
+
+    kind: str
+    file: str
+    entity: str | None = None
+    detail: str = ""
+    records: int = 1
+
+    def sentence(self) -> str:
+        return f"{self.file}: {self.detail}"
 
 
 @dataclass
@@ -43,8 +91,8 @@ class InboxReport:
     batch_id: str
     files: list[Path] = field(default_factory=list)
     results: dict[str, WriteResult] = field(default_factory=dict)
-    unknown_entities: list[str] = field(default_factory=list)
-    skipped_files: list[Path] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    unreadable: int = 0  # envelopes the loader could not read (lines, rows or whole files)
 
     @property
     def inserted(self) -> int:
@@ -54,136 +102,481 @@ class InboxReport:
     def unchanged(self) -> int:
         return sum(r.unchanged for r in self.results.values())
 
+    @property
+    def unknown_entities(self) -> list[str]:
+        return sorted({f.entity for f in self.findings if f.kind == "unknown_entity" and f.entity})
 
-def discover(folder: Path) -> tuple[list[tuple[str, Path]], list[Path]]:
-    """(entity, file) pairs in a batch folder, and files that are not in a known format."""
+
+@dataclass(frozen=True)
+class BatchFile:
+    entity: str
+    path: Path
+    fmt: str
+
+
+def _entity_name(stem: str) -> str:
+    """File and folder names name entities case-insensitively (`Deployments.JSONL` is one)."""
+    lower = stem.lower()
+    return lower if lower in ENTITY_BY_NAME else stem
+
+
+def discover(folder: Path) -> tuple[list[BatchFile], list[Finding]]:
+    """The files of a batch folder to read, and findings about those it will not read.
+
+    Links are followed only while they stay inside the folder; anything that is not a regular
+    file (a FIFO would block the run) or not in a known format is reported, not read.
+    """
     if not folder.is_dir():
         raise InboxError(
             f"inbox {folder} is not a folder: pass a folder of <entity>.jsonl/.csv/.parquet files"
         )
-    found: list[tuple[str, Path]] = []
-    skipped: list[Path] = []
+    root = os.path.realpath(folder)
+    files: list[BatchFile] = []
+    findings: list[Finding] = []
+
+    def leaves_inbox(path: Path) -> bool:
+        real = os.path.realpath(path)
+        return real != root and not real.startswith(root + os.sep)
+
+    def consider(path: Path, entity: str) -> None:
+        if path.is_symlink() and leaves_inbox(path):
+            target = os.readlink(path)
+            findings.append(
+                Finding("outside_link", str(path), entity, f"links to {target}, outside the "
+                        "inbox folder; not read (copy the file into the inbox instead)")
+            )
+            return
+        try:
+            mode = path.stat().st_mode
+        except OSError as exc:
+            findings.append(Finding("not_a_file", str(path), entity, f"cannot be opened ({exc})"))
+            return
+        if stat.S_ISDIR(mode):
+            if path.is_symlink():
+                findings.append(
+                    Finding("not_a_file", str(path), entity, "a linked folder; not followed")
+                )
+                return
+            for child in sorted(path.iterdir()):
+                if not child.name.startswith("."):
+                    consider(child, entity)
+            return
+        if not stat.S_ISREG(mode):
+            findings.append(
+                Finding("not_a_file", str(path), entity, "not a regular file; not read")
+            )
+            return
+        fmt = FORMATS.get(path.suffix.lower())
+        if fmt is None:
+            findings.append(
+                Finding("unknown_extension", str(path), entity,
+                        "not .jsonl, .ndjson, .csv or .parquet; not read")
+            )
+            return
+        files.append(BatchFile(entity, path, fmt))
+
     for entry in sorted(folder.iterdir()):
         if entry.name.startswith("."):
             continue
-        if entry.is_dir():
-            for file in sorted(entry.rglob("*")):
-                if file.is_file() and not file.name.startswith("."):
-                    if file.suffix in FORMATS:
-                        found.append((entry.name, file))
-                    else:
-                        skipped.append(file)
-        elif entry.suffix in FORMATS:
-            found.append((entry.stem, entry))
-        else:
-            skipped.append(entry)
-    return found, skipped
+        is_dir = entry.is_dir() and not entry.is_symlink()
+        consider(entry, _entity_name(entry.name if is_dir else entry.stem))
+    return files, findings
 
 
-def _stage_files(con: duckdb.DuckDBPyConnection, files: list[tuple[str, Path]]) -> None:
-    """Stage every file of a batch in one statement, so DuckDB reads them in parallel; when that
-    fails, stage them one by one, which names the unreadable file or reads a JSON Lines file
-    with a broken line line by line."""
-    parts = [
-        _file_part(con, entity, file, f"f{number}_") for number, (entity, file) in enumerate(files)
-    ]
+def _first_line(error: duckdb.Error | Exception) -> str:
+    return next((line for line in str(error).splitlines() if line.strip()), type(error).__name__)
+
+
+def _csv_header(file: Path) -> list[str]:
+    """The CSV's column names, read by Python's csv module from the first line."""
+    with file.open("rb") as handle:
+        raw = handle.readline(MAX_LINE_BYTES)
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
     try:
-        stage_parts(con, parts)
-    except duckdb.Error:
-        for entity, file in files:
-            _stage_file(con, entity, file)
-
-
-def _stage_file(con: duckdb.DuckDBPyConnection, entity: str, file: Path) -> None:
-    """Stage one file; a broken JSON Lines file is read line by line, any other failure is an
-    `InboxError` naming the file."""
-    fmt = FORMATS[file.suffix]
-    try:
-        stage_parts(con, [_file_part(con, entity, file, "")])
-    except duckdb.Error as exc:
-        if fmt == "jsonl":
-            _stage_jsonl_line_by_line(con, entity, file)
-            return
-        first = str(exc).splitlines()[0]
-        raise InboxError(
-            f"{file}: cannot read this {fmt} file ({first}); fix or remove it"
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UnreadableFile(
+            f"the header line is not UTF-8 (byte offset {exc.start}); re-export the file as UTF-8"
         ) from exc
+    try:
+        header = next(csv.reader([text.rstrip("\r\n")], strict=True))
+    except (csv.Error, StopIteration) as exc:
+        raise UnreadableFile(f"the header line cannot be parsed as CSV ({exc})") from exc
+    names = [h.strip() for h in header]
+    if not any(names):
+        raise UnreadableFile("the header line names no columns")
+    if "" in names:
+        raise UnreadableFile(f"column {names.index('') + 1} of the header has no name")
+    lowered = [n.lower() for n in names]
+    duplicates = sorted({n for n in names if lowered.count(n.lower()) > 1})
+    if duplicates:
+        raise UnreadableFile(f"the header names {', '.join(duplicates)} more than once")
+    return names
 
 
-def _file_part(con: duckdb.DuckDBPyConnection, entity: str, file: Path, prefix: str) -> StagePart:
-    """How to stage one file: each row as its JSON envelope, its file:line, its position, and
-    (CSV, Parquet) its key read from its own columns. Parameters are named `<prefix>path`.
+def _sql_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
-    Parquet numbers rows with the reader's `file_row_number` and packs the row without it, which
-    is `to_json(t)` byte for byte with no window over the rows. CSV and JSON Lines (and a Parquet
-    file with its own `file_row_number` column) number rows with `row_number() OVER ()`, in file
-    order; CSV data rows start on line 2, after the header.
+
+def _file_part(con: duckdb.DuckDBPyConnection, item: BatchFile, prefix: str) -> StagePart | None:
+    """How to stage one file (None: nothing to read); `UnreadableFile` when it cannot be read.
+
+    Each row becomes its JSON envelope, its file:line, its position `n` among the rows the reader
+    returned and, for CSV and Parquet, its key read from its own columns. Rows set aside by the
+    CSV reader are in its rejects table; `_fix_origins` shifts the lines after them.
     """
-    fmt = FORMATS[file.suffix]
+    file, entity, fmt = item.path, item.entity, item.fmt
     path = f"${prefix}path"
     params = {f"{prefix}path": str(file)}
+    rejects = (
+        f"store_rejects = true, rejects_table = '{REJECTS}', rejects_scan = '{REJECT_SCANS}', "
+        f"max_line_size = {MAX_LINE_BYTES}"
+    )
     if fmt == "jsonl":
+        reader = (
+            f"read_csv({path}, columns = {{'line': 'VARCHAR'}}, header = false, "
+            f"auto_detect = false, delim = '{UNIT_SEPARATOR}', quote = '', escape = '', "
+            f"{rejects})"
+        )
         query = (
-            f"SELECT json AS payload, {path} || ':' || row_number() OVER () AS origin, "
-            f"row_number() OVER () AS n FROM read_ndjson_objects({path})"
+            "SELECT CASE WHEN json_valid(line) THEN CAST(line AS JSON) ELSE to_json(line) END "
+            f"AS payload, {path} || ':' || n AS origin, n, "
+            "CASE WHEN NOT json_valid(line) THEN 'not valid JSON (a syntax error, a raw control "
+            "character or an escaped lone surrogate); fix the line' END "
+            f"AS problem FROM (SELECT line, row_number() OVER () AS n FROM {reader}) "
+            "WHERE trim(line) <> ''"
         )
         return StagePart(SOURCE, entity, query, params)
     if fmt == "csv":
-        reader = f"read_csv({path}, all_varchar = true, header = true)"
+        if file.stat().st_size == 0:
+            return None
+        names = _csv_header(file)
+        columns = ", ".join(f"{_sql_text(n)}: 'VARCHAR'" for n in names)
+        reader = (
+            f"read_csv({path}, columns = {{{columns}}}, header = true, auto_detect = false, "
+            "delim = ',', quote = '\"', escape = '\"', strict_mode = true, "
+            f"{rejects})"
+        )
+        line = "row_number() OVER () + 1"
     else:
         reader = f"read_parquet({path})"
+        line = "row_number() OVER ()"
     try:
         described = con.execute(f"DESCRIBE SELECT * FROM {reader}", params).fetchall()
     except duckdb.Error as exc:
-        first = str(exc).splitlines()[0]
-        raise InboxError(
-            f"{file}: cannot read this {fmt} file ({first}); fix or remove it"
-        ) from exc
-    columns = {name: kind for name, kind, *_ in described}
-    key_sql, key_columns = key_from_columns(entity, columns)
+        raise UnreadableFile(_first_line(exc)) from exc
+    columns_of = {name: kind for name, kind, *_ in described}
+    key_sql, key_columns = key_from_columns(entity, columns_of)
     keys = "".join(f", {c}" for c in key_columns)
-    if fmt == "parquet" and "file_row_number" not in {c.lower() for c in columns}:
-        packed = ", ".join(f"{quote(c)} := t.{quote(c)}" for c in columns)
+    if fmt == "parquet" and "file_row_number" not in {c.lower() for c in columns_of}:
+        packed = ", ".join(f"{quote(c)} := t.{quote(c)}" for c in columns_of)
         query = (
             f"SELECT to_json(struct_pack({packed})) AS payload, "
-            f"{path} || ':' || (file_row_number + 1) AS origin, file_row_number + 1 AS n{keys} "
-            f"FROM read_parquet({path}, file_row_number = true) t"
+            f"{path} || ':' || (file_row_number + 1) AS origin, file_row_number + 1 AS n, "
+            f"NULL AS problem{keys} FROM read_parquet({path}, file_row_number = true) t"
         )
     else:
-        line = "row_number() OVER () + 1" if fmt == "csv" else "row_number() OVER ()"
         query = (
             f"SELECT to_json(t) AS payload, {path} || ':' || ({line}) AS origin, "
-            f"row_number() OVER () AS n{keys} FROM {reader} t"
+            f"row_number() OVER () AS n, NULL AS problem{keys} FROM {reader} t"
         )
     return StagePart(SOURCE, entity, query, params, key_sql)
 
 
-def _stage_jsonl_line_by_line(con: duckdb.DuckDBPyConnection, entity: str, file: Path) -> None:
-    """Slow path, only for a file with broken lines: each bad line is kept as a JSON string,
-    which the core build quarantines as 'not a JSON object' with its file and line."""
+@dataclass(frozen=True)
+class Reject:
+    """One line or row the CSV reader set aside."""
+
+    file: str
+    line: int  # the reader's line: physical for JSON Lines, the record (header = 1) for CSV
+    line_start: int  # byte offset of the line
+    error_type: str
+    message: str
+
+
+def _drop_rejects(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"DROP TABLE IF EXISTS {REJECTS}")
+    con.execute(f"DROP TABLE IF EXISTS {REJECT_SCANS}")
+
+
+def _rejects(con: duckdb.DuckDBPyConnection) -> list[Reject]:
+    exists = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND temporary", [REJECTS]
+    ).fetchone()[0]
+    if not exists:
+        return []
+    rows = con.execute(
+        f"SELECT s.file_path, e.line, min(e.line_byte_position), "
+        f"string_agg(DISTINCT e.error_type, ', '), min(e.error_message) "
+        f"FROM {REJECTS} e JOIN {REJECT_SCANS} s USING (scan_id, file_id) "
+        "GROUP BY ALL ORDER BY 1, 2"
+    ).fetchall()
+    return [Reject(f, int(line), int(start or 0), kind, msg) for f, line, start, kind, msg in rows]
+
+
+def _read_line(file: Path, near: int) -> tuple[int, bytes]:
+    """The line holding byte `near` (the reader's line offset, which for CSV can point one past
+    the line's start): where it starts, and its bytes without the end of line (at most
+    KEPT_BYTES + 1, enough to tell that it was cut)."""
+    with file.open("rb") as handle:
+        back = max(0, near - 4096)
+        handle.seek(back)
+        before = handle.read(near - back)
+        start = back + before.rfind(b"\n") + 1 if b"\n" in before else back
+        handle.seek(start)
+        raw = handle.readline(KEPT_BYTES + 1)
+    return start, raw.rstrip(b"\r\n")
+
+
+def _as_text(raw: bytes) -> str:
+    """Bytes as text, never silently changed: an undecodable byte shows as `\\xNN`."""
+    text = raw[:KEPT_BYTES].decode("utf-8", errors="backslashreplace")
+    return text + (" [... cut: the line is longer]" if len(raw) > KEPT_BYTES else "")
+
+
+def _reject_problem(item: BatchFile, reject: Reject, start: int, raw: bytes) -> str:
+    where = f"line {reject.line}" if item.fmt == "jsonl" else f"row {reject.line}"
+    if "INVALID ENCODING" in reject.error_type:
+        try:
+            raw.decode("utf-8")
+            offset = start
+        except UnicodeDecodeError as exc:
+            offset = start + exc.start
+        return (
+            f"{where}: invalid UTF-8 at byte offset {offset}; bytes are never replaced: "
+            "re-export the file as UTF-8"
+        )
+    if "LINE SIZE OVER MAXIMUM" in reject.error_type:
+        return f"{where}: longer than {MAX_LINE_BYTES:,} bytes; not read"
+    if item.fmt == "jsonl":
+        return f"{where}: contains a byte the reader refuses (e.g. a NUL); fix the line"
+    return f"{where} (byte offset {start}): {reject.message}; fix the row's quoting"
+
+
+def _fix_origins(
+    con: duckdb.DuckDBPyConnection, item: BatchFile, part: int, rejected: list[int]
+) -> None:
+    """The reader numbers only the rows it returned; shift each past the lines set aside.
+
+    With the set-aside lines r_1 < r_2 < ... (as data rows), a returned row n lies after r_i when
+    r_i - i < n, so its data row is n + #{i : r_i - i < n}.
+    """
+    header = 1 if item.fmt == "csv" else 0
+    gaps = [line - header - rank for rank, line in enumerate(sorted(rejected), start=1)]
+    con.execute("CREATE OR REPLACE TEMP TABLE inbox_gaps (gap BIGINT)")
+    con.executemany("INSERT INTO inbox_gaps VALUES (?)", [[g] for g in gaps])
+    con.execute(
+        f"UPDATE {STAGE} AS s SET origin = $path || ':' || (f.row + $header) "
+        f"FROM (SELECT t.ord, (t.ord & {_ROW}) + (SELECT count(*) FROM inbox_gaps g "
+        f"WHERE g.gap < (t.ord & {_ROW})) AS row FROM {STAGE} t WHERE t.ord >> {PART_BITS} = $part"
+        ") AS f WHERE s.ord = f.ord",
+        {"path": str(item.path), "header": header, "part": part},
+    )
+    con.execute("DROP TABLE inbox_gaps")
+
+
+def _unreadable_file(item: BatchFile, cause: str) -> tuple[dict, str]:
+    """The envelope of a file none of whose records can be read: what it was, and why."""
+    digest = hashlib.sha256()
+    size = 0
+    with item.path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+            size += len(chunk)
+    record = {"file": str(item.path), "bytes": size, "sha256": digest.hexdigest()}
+    problem = (
+        f"cannot read this {item.fmt} file ({cause}); every other file of the batch loaded: "
+        "fix or re-export this one and run again"
+    )
+    return record, problem
+
+
+def _csv_line_by_line(item: BatchFile) -> tuple[list, list[str], list[str | None]]:
+    """Read a CSV file with an unterminated quote one physical line per row: each line that
+    parses alone with the header's number of columns is a record; every other line is set aside
+    with its line and byte offset. (A quoted field spanning lines cannot be told from a missing
+    quote, so in such a file it is set aside too.)"""
+    names = _csv_header(item.path)
     records: list[object] = []
     origins: list[str] = []
-    with file.open(encoding="utf-8", errors="replace") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
+    problems: list[str | None] = []
+    offset = 0
+    with item.path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            start, offset = offset, offset + len(raw)
+            line = raw.rstrip(b"\r\n")
+            if number == 1 or not line.strip():
+                continue
+            origins.append(f"{item.path}:{number}")
+            try:
+                text = line.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                records.append(_as_text(line))
+                problems.append(
+                    f"line {number}: invalid UTF-8 at byte offset {start + exc.start}; bytes "
+                    "are never replaced: re-export the file as UTF-8"
+                )
                 continue
             try:
-                records.append(json.loads(line))
-            except json.JSONDecodeError:
-                records.append(line.rstrip("\n"))
-            origins.append(f"{file}:{number}")
-    stage_records(con, source=SOURCE, entity=entity, records=records, origin=origins)
+                values = next(csv.reader([text], strict=True))
+            except csv.Error as exc:
+                records.append(text)
+                problems.append(
+                    f"line {number} (byte offset {start}): quoting cannot be parsed ({exc}); "
+                    "fix the row's quotes"
+                )
+                continue
+            if len(values) != len(names):
+                records.append(text)
+                problems.append(
+                    f"line {number} (byte offset {start}): expected {len(names)} columns, "
+                    f"found {len(values)}"
+                )
+                continue
+            records.append({n: (v if v != "" else None) for n, v in zip(names, values, strict=True)})
+            problems.append(None)
+    return records, origins, problems
+
+
+def _stage_files(con: duckdb.DuckDBPyConnection, files: list[BatchFile]) -> int:
+    """Stage every file of a batch; returns how many envelopes carry a `problem` from the load.
+
+    All files go in one statement, so DuckDB reads them in parallel; if that statement fails
+    (a file that fails only while its rows are read), each file is staged alone and a file that
+    still fails becomes one envelope naming it.
+    """
+    _drop_rejects(con)
+    unreadable: list[tuple[BatchFile, str]] = []
+    parts: list[tuple[BatchFile, StagePart]] = []
+    for number, item in enumerate(files):
+        try:
+            part = _file_part(con, item, f"f{number}_")
+        except (UnreadableFile, OSError) as exc:
+            unreadable.append((item, str(exc)))
+            continue
+        if part is not None:
+            parts.append((item, part))
+    numbers: dict[Path, int] = {}
+    try:
+        for (item, _), number in zip(parts, stage_parts(con, [p for _, p in parts]), strict=True):
+            numbers[item.path] = number
+    except duckdb.Error:
+        _drop_rejects(con)
+        for item, part in parts:
+            try:
+                numbers[item.path] = stage_parts(con, [part])[0]
+            except duckdb.Error as exc:
+                unreadable.append((item, _first_line(exc)))
+    by_path = {str(item.path): item for item, _ in parts}
+    set_aside: dict[str, list[Reject]] = {}
+    for reject in _rejects(con):
+        set_aside.setdefault(reject.file, []).append(reject)
+    problems = 0
+    for path, rejects in set_aside.items():
+        item = by_path[path]
+        part = numbers[item.path]
+        if item.fmt == "csv" and any("UNQUOTED VALUE" in r.error_type for r in rejects):
+            con.execute(f"DELETE FROM {STAGE} WHERE ord >> {PART_BITS} = ?", [part])
+            records, origins, line_problems = _csv_line_by_line(item)
+            stage_records(
+                con, source=SOURCE, entity=item.entity, records=records, origin=origins,
+                problems=line_problems,
+            )
+            problems += sum(p is not None for p in line_problems)
+            continue
+        _fix_origins(con, item, part, [r.line for r in rejects])
+        lines = [_read_line(item.path, r.line_start) for r in rejects]
+        stage_records(
+            con,
+            source=SOURCE,
+            entity=item.entity,
+            records=[_as_text(raw) for _, raw in lines],
+            origin=[f"{item.path}:{r.line}" for r in rejects],
+            problems=[
+                _reject_problem(item, r, start, raw)
+                for r, (start, raw) in zip(rejects, lines, strict=True)
+            ],
+        )
+        problems += len(rejects)
+    for item, cause in unreadable:
+        record, problem = _unreadable_file(item, cause)
+        stage_records(
+            con, source=SOURCE, entity=item.entity, records=[record], origin=str(item.path),
+            problems=[problem],
+        )
+        problems += 1
+    _drop_rejects(con)
+    return problems
+
+
+def _stage_findings(con: duckdb.DuckDBPyConnection) -> list[Finding]:
+    """What the staged batch holds that the contract does not know, and in-batch key conflicts
+    (the later version, by file name then line, wins: it has the higher `ord`)."""
+    findings: list[Finding] = []
+    known = sorted(ENTITY_BY_NAME)
+    for entity, files, records in con.execute(
+        f"SELECT entity, list(DISTINCT regexp_replace(origin, ':[0-9]+$', '')), count(*) "
+        f"FROM {STAGE} WHERE entity <> ALL($known) GROUP BY ALL ORDER BY 1",
+        {"known": known},
+    ).fetchall():
+        findings.append(
+            Finding("unknown_entity", ", ".join(sorted(files)), entity,
+                    f"'{entity}' is not an entity of the contract: {records} record(s) kept in "
+                    "raw.records, not used (rename the file if it is one)", records)
+        )
+    con.execute("CREATE OR REPLACE TEMP TABLE inbox_known_fields (entity VARCHAR, field VARCHAR)")
+    con.executemany(
+        "INSERT INTO inbox_known_fields VALUES (?, ?)",
+        [(e.name, f.name) for e in ENTITY_BY_NAME.values() for f in e.fields],
+    )
+    for entity, name, records, example in con.execute(
+        f"""
+        WITH fields AS (
+            SELECT entity, unnest(json_keys(payload)) AS field, origin
+            FROM {STAGE}
+            WHERE entity = ANY($known) AND problem IS NULL AND json_type(payload) = 'OBJECT'
+        )
+        SELECT f.entity, f.field, count(*), min(regexp_replace(f.origin, ':[0-9]+$', ''))
+        FROM fields f ANTI JOIN inbox_known_fields k ON k.entity = f.entity AND k.field = f.field
+        GROUP BY ALL ORDER BY 1, 2
+        """,
+        {"known": known},
+    ).fetchall():
+        findings.append(
+            Finding("unknown_field", example, entity,
+                    f"field '{name}' is not in the contract for {entity}: kept in raw.records "
+                    f"({records} record(s)), not used", records)
+        )
+    con.execute("DROP TABLE inbox_known_fields")
+    for entity, key, versions, first, last in con.execute(
+        f"""
+        SELECT entity, record_key, count(DISTINCT payload_hash), min_by(origin, ord),
+               max_by(origin, ord)
+        FROM {STAGE} WHERE record_key IS NOT NULL AND problem IS NULL
+        GROUP BY entity, record_key HAVING count(DISTINCT payload_hash) > 1
+        ORDER BY 1, 2
+        """
+    ).fetchall():
+        findings.append(
+            Finding("key_conflict", last, entity,
+                    f"{entity} '{key}' comes {versions} times with different values in this "
+                    f"batch: {last} wins over {first} (the later file, then line)", versions)
+        )
+    return findings
 
 
 def load_inbox(con: duckdb.DuckDBPyConnection, folder: Path, batch_id: str) -> InboxReport:
-    """Load every file of a batch folder into raw in one transaction: all of it or nothing."""
+    """Load every readable record of a batch folder into raw in one transaction."""
     folder = Path(folder)
-    files, skipped = discover(folder)
-    report = InboxReport(folder=folder, batch_id=batch_id, skipped_files=skipped)
+    files, findings = discover(folder)
+    report = InboxReport(folder=folder, batch_id=batch_id)
     ensure_raw(con)
-    start_stage(con)  # staging is session-local: a file that fails here leaves raw untouched
-    _stage_files(con, files)
-    report.files.extend(file for _, file in files)
+    run_sql_file(con, "meta/inbox_findings.sql")
+    start_stage(con)  # staging is session-local: a failure here leaves raw untouched
+    report.unreadable = _stage_files(con, files)
+    report.files.extend(item.path for item in files)
+    report.findings = findings + _stage_findings(con)
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute(
@@ -191,10 +584,17 @@ def load_inbox(con: duckdb.DuckDBPyConnection, folder: Path, batch_id: str) -> I
             {"id": batch_id, "detail": json.dumps({"folder": str(folder)})},
         )
         merged = merge_stage(con, batch_id)
+        con.executemany(
+            "INSERT INTO meta.inbox_findings VALUES (?, ?, ?, ?, ?, ?, now()::TIMESTAMP)",
+            [
+                [batch_id, f.kind, f.entity, f.file, f.detail, f.records]
+                for f in report.findings
+            ],
+        )
+        crash_point("raw:merged")
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
     report.results = {e: r for (_, e), r in merged.items()}
-    report.unknown_entities = sorted(e for e in report.results if e not in ENTITY_BY_NAME)
     return report

@@ -139,15 +139,16 @@ def start_stage(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {STAGE} ("
         "source VARCHAR, entity VARCHAR, payload JSON, origin VARCHAR, ord BIGINT, "
-        "record_key VARCHAR, payload_hash VARCHAR)"
+        "record_key VARCHAR, payload_hash VARCHAR, problem VARCHAR)"
     )
 
 
 @dataclass(frozen=True)
 class StagePart:
-    """One input to stage: `query` yields `payload` (JSON), `origin` and `n` (1-based position in
-    the input, in input order), plus any columns `key_sql` reads. `key_sql` defaults to extracting
-    the key from the payload. Its parameter names must differ from every other part's."""
+    """One input to stage: `query` yields `payload` (JSON), `origin`, `n` (1-based position in
+    the input, in input order) and `problem` (why the record could not be read, else NULL), plus
+    any columns `key_sql` reads. `key_sql` defaults to extracting the key from the payload. Its
+    parameter names must differ from every other part's."""
 
     source: str
     entity: str
@@ -156,16 +157,16 @@ class StagePart:
     key_sql: str | None = None
 
 
-def stage_parts(con: duckdb.DuckDBPyConnection, parts: Sequence[StagePart]) -> None:
+def stage_parts(con: duckdb.DuckDBPyConnection, parts: Sequence[StagePart]) -> list[int]:
     """Append inputs to the stage in one statement, each with its key and md5.
 
     One statement because DuckDB reads the inputs of a UNION ALL in parallel: a Parquet file
     written as one row group is read by one thread, so file by file a load used one core. The key
     and hash are computed here, while the input is read, so the merge only compares and copies.
-    A failing statement stages nothing.
+    A failing statement stages nothing. Returns each part's number (`ord >> PART_BITS`).
     """
     if not parts:
-        return
+        return []
     first = con.execute(f"SELECT coalesce(max(ord >> {PART_BITS}) + 1, 0) FROM {STAGE}").fetchone()
     params: dict[str, Any] = {}
     selects = []
@@ -174,7 +175,7 @@ def stage_parts(con: duckdb.DuckDBPyConnection, parts: Sequence[StagePart]) -> N
         key = part.key_sql or key_expression(part.entity)
         selects.append(
             f"SELECT ${prefix}source, ${prefix}entity, payload, origin, ${prefix}base + n, {key}, "
-            f"md5(CAST(payload AS VARCHAR)) FROM ({part.query}) AS q"
+            f"md5(CAST(payload AS VARCHAR)), problem FROM ({part.query}) AS q"
         )
         params |= {
             **part.params,
@@ -183,6 +184,7 @@ def stage_parts(con: duckdb.DuckDBPyConnection, parts: Sequence[StagePart]) -> N
             f"{prefix}base": number << PART_BITS,
         }
     con.execute(f"INSERT INTO {STAGE} " + " UNION ALL ".join(selects), params)
+    return list(range(first[0], first[0] + len(parts)))
 
 
 def stage_query(
@@ -262,10 +264,12 @@ def stage_records(
     entity: str,
     records: Iterable[Any],
     origin: str | list[str],
+    problems: list[str | None] | None = None,
 ) -> int:
     """Add Python records (e.g. a connector's mapped API objects) to the staging table.
 
-    `origin` is one string for all records or one per record (file:line, request URL).
+    `origin` is one string for all records or one per record (file:line, request URL);
+    `problems` says, per record, why it could not be read (None: it was).
     """
     payloads = [json.dumps(r, default=str, sort_keys=True) for r in records]
     if not payloads:
@@ -276,6 +280,7 @@ def stage_records(
             "payload": pa.array(payloads),
             "origin": pa.array(origins),
             "n": pa.array(range(1, len(payloads) + 1), type=pa.int64()),
+            "problem": pa.array(problems or [None] * len(payloads), type=pa.string()),
         }
     )
     con.register("incoming_records", table)
@@ -284,7 +289,9 @@ def stage_records(
             con,
             source=source,
             entity=entity,
-            query="SELECT CAST(payload AS JSON) AS payload, origin, n FROM incoming_records",
+            query=(
+                "SELECT CAST(payload AS JSON) AS payload, origin, n, problem FROM incoming_records"
+            ),
         )
     finally:
         con.unregister("incoming_records")

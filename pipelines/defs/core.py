@@ -7,7 +7,7 @@ collects what each of them rejected; each table is still its own asset key (`cor
 import dagster as dg
 
 from pipelines.contract import ENTITIES
-from pipelines.core import build_core, unknown_inputs
+from pipelines.core import build_core
 from pipelines.defs.ingest import INGEST_KEYS
 from pipelines.defs.resources import WarehouseResource
 from pipelines.defs.sources import SOURCE_KEYS
@@ -35,25 +35,23 @@ CORE_KEYS = [dg.AssetKey(["core", t]) for t in CORE_TABLES]
     name="core_tables",
 )
 def core_tables(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-    """Rebuild every core table from raw: latest valid version per key; the rest quarantined."""
+    """Bring every core table up to date with raw under the run's rules: latest valid version
+    per key; the rest quarantined (open until a later valid version of the key loads)."""
     with warehouse.connect() as con:
-        report = build_core(con)
-        unknown = unknown_inputs(con)
+        report = build_core(con, warehouse.config().rules)
     if report.quarantined_total:
         context.log.warning(
-            f"{report.quarantined_total} record(s) in quarantine: "
+            f"{report.quarantined_total} record(s) in quarantine ({report.new_open} new): "
             + ", ".join(f"{e} {n}" for e, n in report.quarantined_by_entity.items())
             + " (see core.quarantine for the reasons)"
         )
-    for entity, field, n in unknown:
-        what = f"unknown entity '{entity}'" if field == "*" else f"unknown field {entity}.{field}"
-        context.log.info(f"{what}: {n} record(s), kept in raw.records")
     for key in CORE_KEYS:
         table = key.path[-1]
         metadata: dict[str, object] = {"dagster/row_count": report.rows.get(table, 0)}
         if table == "quarantine":
             metadata = {
                 "dagster/row_count": report.quarantined_total,
+                "new_open": report.new_open,
                 "by_entity": dg.MetadataValue.json(report.quarantined_by_entity),
             }
         yield dg.MaterializeResult(asset_key=key, metadata=metadata)

@@ -21,26 +21,31 @@ def raw_inbox(
     Each folder loads in one transaction; re-delivered records are recognised and skipped.
     """
     folders = warehouse.inbox_folders()
-    inserted = unchanged = 0
+    inserted = unchanged = unreadable = 0
     per_entity: dict[str, int] = {}
-    unknown: set[str] = set()
+    findings: list[dict[str, object]] = []
     with warehouse.connect() as con:
         for index, folder in enumerate(folders):
             report = load_inbox(con, folder, f"{context.run.run_id}-{index}")
             inserted += report.inserted
             unchanged += report.unchanged
-            unknown.update(report.unknown_entities)
+            unreadable += report.unreadable
             for entity, result in report.results.items():
                 per_entity[entity] = per_entity.get(entity, 0) + result.inserted
-            for skipped in report.skipped_files:
-                context.log.warning(f"{skipped}: not .jsonl, .csv or .parquet; skipped")
+            for finding in report.findings:
+                context.log.warning(finding.sentence())
+                findings.append(
+                    {"kind": finding.kind, "file": finding.file, "detail": finding.detail,
+                     "records": finding.records}  # fmt: skip
+                )
     return dg.MaterializeResult(
         metadata={
             "folders": len(folders),
             "new_records": inserted,
             "already_loaded": unchanged,
+            "unreadable_records": unreadable,
             "new_by_entity": dg.MetadataValue.json(per_entity),
-            "unknown_entities": ", ".join(sorted(unknown)) or "none",
+            "findings": dg.MetadataValue.json(findings),
         }
     )
 

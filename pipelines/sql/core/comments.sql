@@ -6,3 +6,6 @@ COMMENT ON TABLE core.engineer_aliases IS 'One row per alias (lower-cased engine
 COMMENT ON TABLE core.alias_conflicts IS 'One row per alias claimed by more than one engineer; it resolves to the smallest engineer_id.';
 COMMENT ON COLUMN core.commits.author_engineer_id IS 'the engineer author_id resolves to (by id or alias); NULL for bots and unknown authors';
 COMMENT ON COLUMN core.pull_requests.author_engineer_id IS 'the engineer author_id resolves to (by id or alias); NULL for bots and unknown authors';
+COMMENT ON COLUMN core.quarantine.raw_seq IS 'the raw.records seq of the record; one entry per raw record, however often core is built';
+COMMENT ON COLUMN core.quarantine.status IS 'open, or resolved once a later valid version of the same key loaded; counts everywhere mean open entries';
+COMMENT ON COLUMN core.quarantine.resolved_at IS 'when a later valid version of the key resolved the entry (UTC); NULL while open';

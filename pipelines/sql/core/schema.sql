@@ -9,6 +9,12 @@ CREATE TABLE IF NOT EXISTS core.quarantine (
     batch_id VARCHAR NOT NULL,    -- the load that received it
     loaded_at TIMESTAMP NOT NULL
 );
+-- v2: the quarantine's lifecycle. An entry is keyed by the raw record it holds (raw_seq), so it
+-- is written once however often a build runs; it is open until a later valid version of its key
+-- loads. Older homes gain the columns here; their entries are rewritten when core rebuilds.
+ALTER TABLE core.quarantine ADD COLUMN IF NOT EXISTS raw_seq BIGINT;
+ALTER TABLE core.quarantine ADD COLUMN IF NOT EXISTS status VARCHAR DEFAULT 'open';
+ALTER TABLE core.quarantine ADD COLUMN IF NOT EXISTS resolved_at TIMESTAMP;
 CREATE SCHEMA IF NOT EXISTS meta;
 -- What each core table reflects: the last raw seq it has seen and the typing rules it was built
 -- with (pipelines/core.py builds only the newer records while both hold).

@@ -28,7 +28,7 @@ QUALIFY ord < max(ord) OVER (PARTITION BY source, entity, record_key, payload_ha
 -- Explicit anti joins: NOT EXISTS was planned as a delim join that grouped the whole stage.
 INSERT INTO raw.records
 SELECT $base + p.start + (s.ord & 4294967295), $batch_id, s.source, s.entity, s.record_key,
-       s.payload, s.payload_hash, s.origin, now()::TIMESTAMP
+       s.payload, s.payload_hash, s.origin, now()::TIMESTAMP, s.problem
 FROM raw_stage s
 JOIN raw_stage_parts p ON p.part = s.ord >> 32
 ANTI JOIN raw_stage_superseded x ON x.ord = s.ord

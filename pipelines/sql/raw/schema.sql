@@ -12,6 +12,9 @@ CREATE TABLE IF NOT EXISTS raw.records (
     origin VARCHAR,               -- file and line, or request, it came from
     fetched_at TIMESTAMP NOT NULL
 );
+-- v2: why the loader could not read a record (bad bytes, quoting, an unreadable file); NULL when
+-- it read it. Such an envelope holds what could be kept of the input, and core quarantines it.
+ALTER TABLE raw.records ADD COLUMN IF NOT EXISTS problem VARCHAR;
 CREATE TABLE IF NOT EXISTS meta.batches (
     batch_id VARCHAR PRIMARY KEY,
     started_at TIMESTAMP NOT NULL,
@@ -24,3 +27,4 @@ COMMENT ON COLUMN meta.batches.batch_id IS 'the load; raw.records.batch_id point
 COMMENT ON COLUMN meta.batches.started_at IS 'when the load started (UTC)';
 COMMENT ON COLUMN meta.batches.kind IS 'inbox or source';
 COMMENT ON COLUMN meta.batches.detail IS 'the folder, or the source and whether it was a full resync';
+COMMENT ON COLUMN raw.records.problem IS 'why the loader could not read this record (undecodable bytes, broken quoting, an unreadable file), with the line or byte offset; NULL when it was read';
