@@ -1,5 +1,9 @@
 """The project's configuration file (`paved.toml`): DORA rules, privacy, sources.
 
+`load_config` is the one place that says yes or no to the whole file: the shape of every section
+(pipelines.config_models: strict types, no unknown key or section), then the meaning of each,
+by the code that owns it. Every problem is a ConfigError naming the file and the key.
+
 Defaults are the contract's. The rules in force are written to `meta.rules` at the start of every
 run (and appended to `meta.rule_history`), so every figure can be explained by the rules that made
 it. Secrets never live here: a source names the environment variable that holds its token.
@@ -13,6 +17,8 @@ import tomllib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from pipelines.config_models import PavedFile, SectionError, check, given
 
 
 class ConfigError(ValueError):
@@ -68,7 +74,11 @@ class Config:
 
 
 def load_config(path: str | os.PathLike[str] | None) -> Config:
-    """Read a `paved.toml`; no path means the contract's defaults."""
+    """Read a `paved.toml`; no path means the contract's defaults.
+
+    The whole file is checked here, once: every problem found is listed in one ConfigError, one
+    line each, naming the file, the key and what is expected.
+    """
     if path is None:
         return Config()
     file = Path(path)
@@ -78,19 +88,50 @@ def load_config(path: str | os.PathLike[str] | None) -> Config:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{file}: not valid TOML ({exc}); fix the line it names") from exc
-    raw_rules = data.get("rules", {})
-    known = set(Rules.__dataclass_fields__)
-    unknown = sorted(set(raw_rules) - known)
-    if unknown:
-        raise ConfigError(f"{file}: unknown key(s) in [rules]: {', '.join(unknown)}")
-    if "incident_severities" in raw_rules and raw_rules["incident_severities"] is not None:
-        raw_rules["incident_severities"] = tuple(raw_rules["incident_severities"])
-    try:
-        rules = Rules(**raw_rules)
-    except TypeError as exc:
-        raise ConfigError(f"{file}: [rules]: {exc}") from exc
-    rules.validate(str(file))
+    rules = validate_file(data, str(file))
     inboxes = tuple((file.parent / p).resolve() for p in data.get("inbox", {}).get("paths", []))
     return Config(
         rules=rules, sources=data.get("sources", {}), inboxes=inboxes, path=file, raw=data
     )
+
+
+def validate_file(data: dict[str, Any], where: str) -> Rules:
+    """The rules of a parsed `paved.toml`, or ConfigError listing what is wrong in the file.
+
+    First the shape of every section (config_models: types, unknown keys and sections), then,
+    when the shape is right, what the values mean, by the code that owns each section:
+    `Rules.validate`, the connectors (`check_source`), the platform sections
+    (`load_platform_settings`: roadmap, friction, impact). `[report]`, `[inbox]` and `[sql]` are
+    fully described by their models.
+    """
+    try:
+        shape = check(PavedFile, data)
+    except SectionError as exc:
+        raise ConfigError("\n".join(f"{where}: {line}" for line in exc.problems)) from None
+    problems: list[str] = []
+    settings = given(shape.rules)
+    if settings.get("incident_severities") is not None:
+        settings["incident_severities"] = tuple(settings["incident_severities"])
+    rules = Rules(**settings)
+    try:
+        rules.validate(f"{where} [rules]")
+    except ConfigError as exc:
+        problems.append(str(exc))
+    if data.get("sources"):
+        from pipelines.connectors import SourceConfigError, check_source
+
+        for name, source in data["sources"].items():
+            try:
+                check_source(name, source)
+            except SourceConfigError as exc:
+                problems.append(f"{where}: {exc}")
+    if any(data.get(section) for section in ("roadmap", "friction", "impact")):
+        from pipelines.roadmap import PlatformConfigError, load_platform_settings
+
+        try:
+            load_platform_settings(data)
+        except PlatformConfigError as exc:
+            problems.append(f"{where}: {exc}")
+    if problems:
+        raise ConfigError("\n".join(problems))
+    return rules

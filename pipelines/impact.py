@@ -34,6 +34,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from pipelines.config_models import ImpactSection, SectionError, check, given
 from pipelines.sqlfiles import read_sql
 
 # metric -> (unit, statistic): the statistic each metric is compared on.
@@ -65,10 +66,10 @@ class ImpactSettings:
 
     @classmethod
     def from_raw(cls, raw: dict[str, Any]) -> ImpactSettings:
-        section = raw.get("impact", {}) or {}
-        unknown = sorted(set(section) - set(cls.__dataclass_fields__))
-        if unknown:
-            raise ImpactConfigError(f"unknown key(s) in [impact]: {', '.join(unknown)}")
+        try:
+            section = given(check(ImpactSection, raw.get("impact"), "impact"))
+        except SectionError as exc:
+            raise ImpactConfigError(str(exc)) from None
         settings = cls(**section)
         if min(settings.min_observations, settings.min_engineers) < 2 or settings.min_teams < 1:
             raise ImpactConfigError(

@@ -22,6 +22,14 @@ import duckdb
 
 from metrics.compute import FRAMEWORK_DIR, _events_view
 from metrics.registry import load_registry
+from pipelines.config_models import (
+    FrictionSection,
+    RoadmapSection,
+    Section,
+    SectionError,
+    check,
+    given,
+)
 from pipelines.impact import ImpactSettings
 from pipelines.sqlfiles import run_sql_file
 
@@ -126,18 +134,12 @@ class PlatformSettings:
     impact: ImpactSettings = field(default_factory=ImpactSettings)
 
 
-def _section(cls: type, raw: Any, name: str) -> Any:
-    if raw is None:
-        return cls()
-    if not isinstance(raw, dict):
-        raise PlatformConfigError(f"[{name}] must be a table")
-    unknown = sorted(set(raw) - set(cls.__dataclass_fields__))
-    if unknown:
-        raise PlatformConfigError(f"unknown key(s) in [{name}]: {', '.join(unknown)}")
+def _section(model: type[Section], raw: Any, name: str) -> dict[str, Any]:
+    """The keys a section sets, typed by its model (pipelines.config_models)."""
     try:
-        return cls(**raw)
-    except TypeError as exc:
-        raise PlatformConfigError(f"[{name}]: {exc}") from exc
+        return given(check(model, raw, name))
+    except SectionError as exc:
+        raise PlatformConfigError(str(exc)) from None
 
 
 def _date(value: Any, where: str) -> DateSpec:
@@ -166,31 +168,19 @@ def _check_order(initiative: Initiative) -> None:
         raise PlatformConfigError(f"{where}: due_date must be after baseline_end")
 
 
-def _initiative(raw: Any, index: int) -> Initiative:
-    where = f"[[roadmap.initiatives]] #{index + 1}"
-    if not isinstance(raw, dict):
-        raise PlatformConfigError(f"{where} must be a table")
-    required = (
-        "id", "title", "capability", "target_metric", "scope", "baseline_start",
-        "baseline_end", "target_value", "due_date",
-    )  # fmt: skip
-    missing = [k for k in required if k not in raw]
-    unknown = sorted(set(raw) - set(required))
-    if missing or unknown:
-        raise PlatformConfigError(f"{where}: missing {missing}, unknown {unknown}")
+def _initiative(raw: dict[str, Any]) -> Initiative:
+    """One initiative whose keys and types `InitiativeSection` has checked."""
     where = f"initiative {raw['id']!r}"
-    if not isinstance(raw["id"], str) or not _ID.match(raw["id"]):
+    if not _ID.match(raw["id"]):
         raise PlatformConfigError(f"{where}: id must be letters, digits, _ . -")
     if raw["target_metric"] not in load_registry():
         raise PlatformConfigError(
             f"{where}: target_metric {raw['target_metric']!r} is not a metric of the registry"
         )
-    if not isinstance(raw["scope"], str) or not _SCOPE.match(raw["scope"]):
+    if not _SCOPE.match(raw["scope"]):
         raise PlatformConfigError(f"{where}: scope must be 'org' or 'team:<team_id>'")
-    if not isinstance(raw["target_value"], int | float):
-        raise PlatformConfigError(f"{where}: target_value must be a number")
     initiative = Initiative(
-        id=raw["id"], title=str(raw["title"]), capability=str(raw["capability"]),
+        id=raw["id"], title=raw["title"], capability=raw["capability"],
         target_metric=raw["target_metric"], scope=raw["scope"],
         baseline_start=_date(raw["baseline_start"], f"{where}: baseline_start"),
         baseline_end=_date(raw["baseline_end"], f"{where}: baseline_end"),
@@ -205,24 +195,26 @@ def _initiative(raw: Any, index: int) -> Initiative:
 
 
 def load_platform_settings(raw: dict[str, Any]) -> PlatformSettings:
-    """Validate the platform sections of a parsed paved.toml (`Config.raw`)."""
-    roadmap_raw = dict(raw.get("roadmap", {}) or {})
-    initiatives_raw = roadmap_raw.pop("initiatives", [])
-    if not isinstance(initiatives_raw, list):
-        raise PlatformConfigError("roadmap.initiatives must be an array of tables")
-    initiatives = tuple(_initiative(r, i) for i, r in enumerate(initiatives_raw))
+    """Validate the platform sections of a parsed paved.toml (`Config.raw`).
+
+    Keys and types first (RoadmapSection, FrictionSection, ImpactSection), then what the values
+    mean: registry metrics, scopes, dates in order, thresholds in range.
+    """
+    roadmap = _section(RoadmapSection, raw.get("roadmap"), "roadmap")
+    initiatives_raw = roadmap.pop("initiatives", [])
+    initiatives = tuple(_initiative(given(i)) for i in initiatives_raw)
     ids = [i.id for i in initiatives]
     if len(set(ids)) != len(ids):
         raise PlatformConfigError("[[roadmap.initiatives]]: ids must be unique")
-    friction = _section(FrictionThresholds, raw.get("friction"), "friction")
+    friction = FrictionThresholds(**_section(FrictionSection, raw.get("friction"), "friction"))
     friction.validate()
     try:
         impact = ImpactSettings.from_raw(raw)
-    except (TypeError, ValueError) as exc:
+    except ValueError as exc:
         raise PlatformConfigError(str(exc)) from exc
     return PlatformSettings(
         initiatives=initiatives,
-        roadmap=_section(RoadmapSettings, roadmap_raw, "roadmap"),
+        roadmap=RoadmapSettings(**roadmap),
         friction=friction,
         impact=impact,
     )

@@ -96,22 +96,52 @@ class SourceSyncError(ConnectorError):
         )
 
 
-def _token(name: str, settings: Mapping[str, Any], env: Mapping[str, str],
-           needed: bool) -> str | None:
-    """The token from the environment variable named by `token_env`; never from the file."""
+def _connector_class(name: str, settings: Mapping[str, Any]) -> type[Connector]:
+    kind = str(settings.get("type") or "")
+    connector_cls = SOURCE_TYPES.get(kind)
+    if connector_cls is None:
+        raise SourceConfigError(
+            f"[sources.{name}]: type {kind!r} is not one of {', '.join(SOURCE_TYPES)}"
+        )
+    return connector_cls
+
+
+def _check_secrets(name: str, settings: Mapping[str, Any], needed: bool) -> None:
+    """No token written in the file; `token_env` names one when the source needs it."""
     literal = [k for k in settings if k.lower() in _SECRET_KEYS]
     if literal:
         raise SourceConfigError(
             f"[sources.{name}]: `{literal[0]}` must not be in the configuration file; put the "
             "token in an environment variable and name that variable in `token_env`"
         )
+    if needed and not settings.get("token_env"):
+        raise SourceConfigError(
+            f"[sources.{name}]: `token_env` is required (the NAME of the environment "
+            "variable that holds the token)"
+        )
+
+
+def check_source(name: str, settings: Mapping[str, Any]) -> None:
+    """Everything `sync_source` checks in a `[sources.<name>]` table before any request, without
+    reading the environment: the type, no literal token, `token_env`, and the connector's own
+    checks (accepted keys, required keys, regexes, deploy rules). Raises SourceConfigError."""
+    connector_cls = _connector_class(name, settings)
+    _check_secrets(name, settings, needed=False)  # a token in the file: the clearest message
+    connector_cls.check_keys(name, settings)  # a misspelt `token_env` before a missing one
+    _check_secrets(name, settings, connector_cls.NEEDS_TOKEN)
+    # validate() reads only the context's name and the settings: no client, state or sink.
+    ctx = RunContext(
+        name=name, client=None, token=None, sink=None, state=None, now=datetime.now(UTC)
+    )
+    connector_cls(settings, ctx)
+
+
+def _token(name: str, settings: Mapping[str, Any], env: Mapping[str, str],
+           needed: bool) -> str | None:
+    """The token from the environment variable named by `token_env`; never from the file."""
+    _check_secrets(name, settings, needed)
     var = settings.get("token_env")
     if not var:
-        if needed:
-            raise SourceConfigError(
-                f"[sources.{name}]: `token_env` is required (the NAME of the environment "
-                "variable that holds the token)"
-            )
         return None
     token = env.get(str(var))
     if not token:
@@ -147,11 +177,7 @@ def sync_source(
     `SourceSyncError` (carrying the report) after the run when some part failed.
     """
     kind = str(settings.get("type") or "")
-    connector_cls = SOURCE_TYPES.get(kind)
-    if connector_cls is None:
-        raise SourceConfigError(
-            f"[sources.{name}]: type {kind!r} is not one of {', '.join(SOURCE_TYPES)}"
-        )
+    connector_cls = _connector_class(name, settings)
     token = _token(name, settings, env, connector_cls.NEEDS_TOKEN)
     started = time.monotonic()
     now = datetime.now(UTC)
@@ -210,6 +236,7 @@ __all__ = [
     "SourceConfigError",
     "SourceSyncError",
     "SyncReport",
+    "check_source",
     "make_client",
     "sync_source",
 ]

@@ -35,16 +35,12 @@ from typing import Any
 
 import httpx
 
+from pipelines.config_models import ReportSection, SectionError, check
 from pipelines.paths import Home
 from pipelines.report.render import ReportResult
 
 log = logging.getLogger(__name__)
 
-REPORT_KEYS = frozenset({
-    "slack_webhook_env", "smtp_host", "smtp_port", "smtp_starttls", "smtp_user_env",
-    "smtp_password_env", "mail_from", "mail_to", "public_url", "timezone", "max_attempts",
-    "backoff_seconds", "timeout_seconds",
-})  # fmt: skip
 DEFAULT_ATTEMPTS = 3
 DEFAULT_BACKOFF_S = 2.0
 DEFAULT_TIMEOUT_S = 30.0
@@ -94,22 +90,18 @@ def load_report_config(path: str | os.PathLike[str] | None) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as exc:
         raise ReportConfigError(f"{path}: not valid TOML ({exc})") from exc
     table = data.get("report", {})
-    if not isinstance(table, dict):
-        raise ReportConfigError(f"{path}: [report] must be a table")
     validate_config(table, str(path))
     return table
 
 
-def validate_config(config: Mapping[str, Any], where: str = "[report]") -> None:
-    unknown = sorted(set(config) - REPORT_KEYS)
-    if unknown:
-        raise ReportConfigError(f"{where}: unknown key(s) in [report]: {', '.join(unknown)}")
-    mail_to = config.get("mail_to")
-    if mail_to is not None and not isinstance(mail_to, str | list):
-        raise ReportConfigError(f"{where}: mail_to must be a list of addresses")
-    for key in ("smtp_port", "max_attempts"):
-        if key in config and not isinstance(config[key], int):
-            raise ReportConfigError(f"{where}: {key} must be an integer")
+def validate_config(config: Mapping[str, Any], where: str = "") -> None:
+    """Keys and types of a `[report]` table (config_models.ReportSection, which
+    `pipelines.config.load_config` also applies to the whole file); `where` names the file."""
+    try:
+        check(ReportSection, config, "report")
+    except SectionError as exc:
+        prefix = f"{where}: " if where else ""
+        raise ReportConfigError("\n".join(prefix + line for line in exc.problems)) from None
 
 
 def _recipients(config: Mapping[str, Any]) -> list[str]:
