@@ -221,7 +221,6 @@ def typed_select(entity: Entity, rules: Rules | None = None) -> str:
     )
 
 
-
 def column_comment(f: Field) -> str:
     """The column's documentation: what it holds, its rules; shown by DESCRIBE and the docs."""
     parts = [f.doc] if f.doc else []
@@ -300,9 +299,7 @@ def _quarantine(con: duckdb.DuckDBPyConnection, name: str, full: bool) -> None:
     )
 
 
-def build_entity(
-    con: duckdb.DuckDBPyConnection, entity: Entity, rules: Rules | None = None
-) -> int:
+def build_entity(con: duckdb.DuckDBPyConnection, entity: Entity, rules: Rules | None = None) -> int:
     """Bring one `core.<entity>` table and its share of the quarantine up to date; its rows.
 
     Why incremental: raw is append-only and `seq` only grows, so the records newer than the last

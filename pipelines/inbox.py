@@ -25,6 +25,7 @@ import csv
 import hashlib
 import json
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -142,8 +143,13 @@ def discover(folder: Path) -> tuple[list[BatchFile], list[Finding]]:
         if path.is_symlink() and leaves_inbox(path):
             target = os.readlink(path)
             findings.append(
-                Finding("outside_link", str(path), entity, f"links to {target}, outside the "
-                        "inbox folder; not read (copy the file into the inbox instead)")
+                Finding(
+                    "outside_link",
+                    str(path),
+                    entity,
+                    f"links to {target}, outside the "
+                    "inbox folder; not read (copy the file into the inbox instead)",
+                )
             )
             return
         try:
@@ -169,8 +175,12 @@ def discover(folder: Path) -> tuple[list[BatchFile], list[Finding]]:
         fmt = FORMATS.get(path.suffix.lower())
         if fmt is None:
             findings.append(
-                Finding("unknown_extension", str(path), entity,
-                        "not .jsonl, .ndjson, .csv or .parquet; not read")
+                Finding(
+                    "unknown_extension",
+                    str(path),
+                    entity,
+                    "not .jsonl, .ndjson, .csv or .parquet; not read",
+                )
             )
             return
         files.append(BatchFile(entity, path, fmt))
@@ -237,7 +247,7 @@ def _file_part(con: duckdb.DuckDBPyConnection, item: BatchFile, prefix: str) -> 
         reader = (
             f"read_csv({path}, columns = {{'line': 'VARCHAR'}}, header = false, "
             f"auto_detect = false, delim = '{UNIT_SEPARATOR}', quote = '', escape = '', "
-            f"{rejects})"
+            f"strict_mode = false, {rejects})"
         )
         query = (
             "SELECT CASE WHEN json_valid(line) THEN CAST(line AS JSON) ELSE to_json(line) END "
@@ -351,6 +361,9 @@ def _reject_problem(item: BatchFile, reject: Reject, start: int, raw: bytes) -> 
         return f"{where}: longer than {MAX_LINE_BYTES:,} bytes; not read"
     if item.fmt == "jsonl":
         return f"{where}: contains a byte the reader refuses (e.g. a NUL); fix the line"
+    counts = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", reject.message)
+    if counts:
+        return f"{where} (byte offset {start}): expected {counts[1]} columns, found {counts[2]}"
     return f"{where} (byte offset {start}): {reject.message}; fix the row's quoting"
 
 
@@ -434,7 +447,9 @@ def _csv_line_by_line(item: BatchFile) -> tuple[list, list[str], list[str | None
                     f"found {len(values)}"
                 )
                 continue
-            records.append({n: (v if v != "" else None) for n, v in zip(names, values, strict=True)})
+            records.append(
+                {n: (v if v != "" else None) for n, v in zip(names, values, strict=True)}
+            )
             problems.append(None)
     return records, origins, problems
 
@@ -458,6 +473,7 @@ def _stage_files(con: duckdb.DuckDBPyConnection, files: list[BatchFile]) -> int:
         if part is not None:
             parts.append((item, part))
     numbers: dict[Path, int] = {}
+    line_by_line: list[BatchFile] = []
     try:
         for (item, _), number in zip(parts, stage_parts(con, [p for _, p in parts]), strict=True):
             numbers[item.path] = number
@@ -467,7 +483,10 @@ def _stage_files(con: duckdb.DuckDBPyConnection, files: list[BatchFile]) -> int:
             try:
                 numbers[item.path] = stage_parts(con, [part])[0]
             except duckdb.Error as exc:
-                unreadable.append((item, _first_line(exc)))
+                if item.fmt == "csv":  # e.g. mixed line endings: Python reads it line by line
+                    line_by_line.append(item)
+                else:
+                    unreadable.append((item, _first_line(exc)))
     by_path = {str(item.path): item for item, _ in parts}
     set_aside: dict[str, list[Reject]] = {}
     for reject in _rejects(con):
@@ -478,12 +497,7 @@ def _stage_files(con: duckdb.DuckDBPyConnection, files: list[BatchFile]) -> int:
         part = numbers[item.path]
         if item.fmt == "csv" and any("UNQUOTED VALUE" in r.error_type for r in rejects):
             con.execute(f"DELETE FROM {STAGE} WHERE ord >> {PART_BITS} = ?", [part])
-            records, origins, line_problems = _csv_line_by_line(item)
-            stage_records(
-                con, source=SOURCE, entity=item.entity, records=records, origin=origins,
-                problems=line_problems,
-            )
-            problems += sum(p is not None for p in line_problems)
+            line_by_line.append(item)
             continue
         _fix_origins(con, item, part, [r.line for r in rejects])
         lines = [_read_line(item.path, r.line_start) for r in rejects]
@@ -499,10 +513,25 @@ def _stage_files(con: duckdb.DuckDBPyConnection, files: list[BatchFile]) -> int:
             ],
         )
         problems += len(rejects)
+    for item in line_by_line:
+        records, origins, line_problems = _csv_line_by_line(item)
+        stage_records(
+            con,
+            source=SOURCE,
+            entity=item.entity,
+            records=records,
+            origin=origins,
+            problems=line_problems,
+        )
+        problems += sum(p is not None for p in line_problems)
     for item, cause in unreadable:
         record, problem = _unreadable_file(item, cause)
         stage_records(
-            con, source=SOURCE, entity=item.entity, records=[record], origin=str(item.path),
+            con,
+            source=SOURCE,
+            entity=item.entity,
+            records=[record],
+            origin=str(item.path),
             problems=[problem],
         )
         problems += 1
@@ -521,9 +550,14 @@ def _stage_findings(con: duckdb.DuckDBPyConnection) -> list[Finding]:
         {"known": known},
     ).fetchall():
         findings.append(
-            Finding("unknown_entity", ", ".join(sorted(files)), entity,
-                    f"'{entity}' is not an entity of the contract: {records} record(s) kept in "
-                    "raw.records, not used (rename the file if it is one)", records)
+            Finding(
+                "unknown_entity",
+                ", ".join(sorted(files)),
+                entity,
+                f"'{entity}' is not an entity of the contract: {records} record(s) kept in "
+                "raw.records, not used (rename the file if it is one)",
+                records,
+            )
         )
     con.execute("CREATE OR REPLACE TEMP TABLE inbox_known_fields (entity VARCHAR, field VARCHAR)")
     con.executemany(
@@ -544,9 +578,14 @@ def _stage_findings(con: duckdb.DuckDBPyConnection) -> list[Finding]:
         {"known": known},
     ).fetchall():
         findings.append(
-            Finding("unknown_field", example, entity,
-                    f"field '{name}' is not in the contract for {entity}: kept in raw.records "
-                    f"({records} record(s)), not used", records)
+            Finding(
+                "unknown_field",
+                example,
+                entity,
+                f"field '{name}' is not in the contract for {entity}: kept in raw.records "
+                f"({records} record(s)), not used",
+                records,
+            )
         )
     con.execute("DROP TABLE inbox_known_fields")
     for entity, key, versions, first, last in con.execute(
@@ -559,9 +598,14 @@ def _stage_findings(con: duckdb.DuckDBPyConnection) -> list[Finding]:
         """
     ).fetchall():
         findings.append(
-            Finding("key_conflict", last, entity,
-                    f"{entity} '{key}' comes {versions} times with different values in this "
-                    f"batch: {last} wins over {first} (the later file, then line)", versions)
+            Finding(
+                "key_conflict",
+                last,
+                entity,
+                f"{entity} '{key}' comes {versions} times with different values in this "
+                f"batch: {last} wins over {first} (the later file, then line)",
+                versions,
+            )
         )
     return findings
 
@@ -584,13 +628,14 @@ def load_inbox(con: duckdb.DuckDBPyConnection, folder: Path, batch_id: str) -> I
             {"id": batch_id, "detail": json.dumps({"folder": str(folder)})},
         )
         merged = merge_stage(con, batch_id)
-        con.executemany(
-            "INSERT INTO meta.inbox_findings VALUES (?, ?, ?, ?, ?, ?, now()::TIMESTAMP)",
-            [
-                [batch_id, f.kind, f.entity, f.file, f.detail, f.records]
-                for f in report.findings
-            ],
-        )
+        if report.findings:
+            con.executemany(
+                "INSERT INTO meta.inbox_findings VALUES (?, ?, ?, ?, ?, ?, now()::TIMESTAMP)",
+                [
+                    [batch_id, f.kind, f.entity, f.file, f.detail, f.records]
+                    for f in report.findings
+                ],
+            )
         crash_point("raw:merged")
         con.execute("COMMIT")
     except BaseException:

@@ -134,7 +134,7 @@ def start_stage(con: duckdb.DuckDBPyConnection) -> None:
     `ord` is `(part << PART_BITS) + row`: `part` numbers the inputs (a file, a list of records)
     in the order they were staged, `row` is the 1-based position inside one. Every input can so be
     numbered before it is read, which lets several files stage in one parallel statement, and
-    `merge_stage` turns the pair into a gap-free `seq` in arrival order.
+    `merge_stage` turns the pair into a `seq` in arrival order.
     """
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {STAGE} ("

@@ -2,10 +2,13 @@
 -- A stage ord is (part << 32) + row (raw.PART_BITS): a part is one staged input.
 
 -- Where each part starts in this load: seq = base (the highest seq stored) + offset + row, so seq
--- follows arrival order with no gaps and no sort of the payloads.
+-- follows arrival order with no sort of the payloads. A part spans its highest row number, not
+-- its row count: a reader may skip rows (blank lines, lines set aside), and two parts must never
+-- share a seq. Such skips leave gaps in seq; nothing relies on seq being gap-free.
 CREATE OR REPLACE TEMP TABLE raw_stage_parts AS
 SELECT ord >> 32 AS part,
-       CAST(sum(count(*)) OVER (ORDER BY ord >> 32) - count(*) AS BIGINT) AS start
+       CAST(sum(max(ord & 4294967295)) OVER (ORDER BY ord >> 32) - max(ord & 4294967295) AS BIGINT)
+           AS start
 FROM raw_stage
 GROUP BY ord >> 32;
 
