@@ -249,36 +249,63 @@ SELECT entity, reason, source, count(*) AS records,
        min(loaded_at) AS first_loaded_at, max(loaded_at) AS last_loaded_at,
        arg_max(origin, loaded_at) AS example_origin
 FROM core.quarantine
+WHERE status = 'open'
 GROUP BY entity, reason, source
 ORDER BY records DESC, entity, reason
 """
 
 
 def quarantine_summary() -> pd.DataFrame:
-    """Quarantined records counted by entity, reason and source, with one origin to look at."""
+    """Open quarantine entries counted by entity, reason and source, with one origin to look at
+    (resolved entries, whose key later loaded valid, are listed with `quarantine` only)."""
     if not status().has(QUARANTINE):
         return pd.DataFrame(columns=list(QUARANTINE_SUMMARY_COLUMNS))
     return query(_QUARANTINE_SUMMARY_SQL)
 
 
 QUARANTINE_COLUMNS = (
-    "entity", "reason", "origin", "source", "record_key", "raw_record", "batch_id", "loaded_at",
+    "entity", "status", "reason", "origin", "source", "record_key", "raw_record", "batch_id",
+    "loaded_at", "resolved_at",
 )  # fmt: skip
 
 _QUARANTINE_SQL = """
-SELECT entity, reason, origin, source, record_key, raw_record::VARCHAR AS raw_record, batch_id,
-       loaded_at
+SELECT entity, status, reason, origin, source, record_key, raw_record::VARCHAR AS raw_record,
+       batch_id, loaded_at, resolved_at
 FROM core.quarantine
 WHERE ?::VARCHAR IS NULL OR entity = ?
-ORDER BY loaded_at DESC, entity, origin
+ORDER BY status = 'resolved', loaded_at DESC, entity, origin
 """
 
 
 def quarantine(entity: str | None = None) -> pd.DataFrame:
-    """Every quarantined record (optionally of one entity), with where it came from."""
+    """Every quarantine entry (optionally of one entity), open ones first, with where it came
+    from and, once a later valid version of its key loaded, when it was resolved."""
     if not status().has(QUARANTINE):
         return pd.DataFrame(columns=list(QUARANTINE_COLUMNS))
     return query(_QUARANTINE_SQL, [entity, entity])
+
+
+FINDINGS = "meta.inbox_findings"
+FINDING_COLUMNS = ("kind", "entity", "file", "detail", "records", "found_at")
+
+_FINDINGS_SQL = """
+SELECT kind, entity, file, detail, records, found_at
+FROM meta.inbox_findings
+WHERE regexp_replace(batch_id, '-[0-9]+$', '') = (
+    SELECT run_id FROM meta.runs WHERE status = 'success' ORDER BY started_at DESC LIMIT 1
+)
+ORDER BY kind, file
+LIMIT 1000
+"""
+
+
+def inbox_findings() -> pd.DataFrame:
+    """What the published run's loads reported without failing (unknown entities, extensions and
+    fields, links leaving the inbox, keys sent twice in a batch); a batch id is its run id and
+    the folder's number."""
+    if not status().has(FINDINGS):
+        return pd.DataFrame(columns=list(FINDING_COLUMNS))
+    return query(_FINDINGS_SQL)
 
 
 SOURCE_COLUMNS = (

@@ -81,12 +81,12 @@ WHERE list_contains(?::VARCHAR[], incident_id) AND deployment_id IS NOT NULL
 ORDER BY incident_id, deployment_id, link_method
 """
 
-_QUARANTINE_TOTAL_SQL = "SELECT count(*) FROM core.quarantine"
+_QUARANTINE_TOTAL_SQL = "SELECT count(*) FROM core.quarantine WHERE status = 'open'"
 
 _QUARANTINE_WEEK_SQL = """
 SELECT entity, reason, count(*) AS records
 FROM core.quarantine
-WHERE loaded_at >= ? AND loaded_at < ?
+WHERE loaded_at >= ? AND loaded_at < ? AND status = 'open'
 GROUP BY entity, reason
 ORDER BY records DESC, entity, reason
 """
