@@ -47,8 +47,10 @@ def measured_run(home: Path, batch: Path) -> Measured:
 
 
 def deploy(key: str, **fields: object) -> dict:
-    return {"deployment_id": key, "service_id": "svc-x", "environment": "production",
-            "sha": "abc", "finished_at": "2024-03-04T10:00:00Z", "status": "success", **fields}  # fmt: skip
+    return {
+        "deployment_id": key, "service_id": "svc-x", "environment": "production", "sha": "abc",
+        "finished_at": "2024-03-04T10:00:00Z", "status": "success", **fields,
+    }  # fmt: skip
 
 
 EXTREME_DATES = ["9999-12-31T23:59:59Z", "294247-01-01T00:00:00Z", "infinity", "-infinity",
