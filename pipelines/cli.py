@@ -18,9 +18,9 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from pipelines.config import ConfigError, load_config
+from pipelines.config import Config, ConfigError, load_config
 from pipelines.inbox import InboxError
-from pipelines.paths import Home, home
+from pipelines.paths import DATA, DEMO, Home, demo_home, home, reader_home
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 DEMO_CONFIG = Path(__file__).resolve().parent / "demo" / "paved.demo.toml"
@@ -32,7 +32,11 @@ class BadInput(ValueError):
 
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--home", help="PAVED_HOME: warehouse, published copy, reports, state")
+    common.add_argument(
+        "--home",
+        help="PAVED_HOME: warehouse, published copy, reports, state "
+        "(the demo's own home is data/demo/ of the checkout)",
+    )
     common.add_argument("--debug", action="store_true", help="show tracebacks")
     parser = argparse.ArgumentParser(
         prog="paved", description="Developer-experience analytics for platform teams."
@@ -60,6 +64,16 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="sources re-read their whole history instead of what changed",
     )
+    run.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 2 when the run added new records to the quarantine (it still publishes)",
+    )
+    run.add_argument(
+        "--into-demo",
+        action="store_true",
+        help="load into the demo's home on purpose (mixing your data with the demo's)",
+    )
 
     sql = sub.add_parser("sql", parents=[common], help="one read-only query on the warehouse")
     sql.add_argument("query", nargs="?", help="SQL; - reads stdin; none on a terminal: a prompt")
@@ -81,13 +95,37 @@ def _parser() -> argparse.ArgumentParser:
 
     dev = sub.add_parser("dev", parents=[common], help="open the Dagster UI on the definitions")
     dev.add_argument("--port", type=int, default=3000)
+
+    reset = sub.add_parser("reset", parents=[common], help="empty a home (keeps your paved.toml)")
+    reset.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     return parser
+
+
+READERS = ("sql", "report", "dashboard")
+LIST_NEW_QUARANTINE = '"select entity, reason, origin from core.quarantine order by loaded_at desc"'
+
+
+def _target(args: argparse.Namespace) -> Home:
+    """The home a command works on. The demo has its own (`data/demo/` unless --home); readers
+    fall back to it when `data/` has no published copy of its own, and say so."""
+    if args.command == "demo":
+        return demo_home(args.home)
+    if args.command not in READERS:
+        return home(args.home)
+    target, fell_back = reader_home(args.home)
+    if fell_back:
+        print(
+            f"paved: reading the demo's home {target.root} ({home().root} has no published "
+            "warehouse of its own; --home DIR chooses another)",
+            file=sys.stderr,
+        )
+    return target
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        target = home(args.home)
+        target = _target(args)
         handler = {
             "demo": cmd_demo,
             "run": cmd_run,
@@ -95,6 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "report": cmd_report,
             "dashboard": cmd_dashboard,
             "dev": cmd_dev,
+            "reset": cmd_reset,
         }[args.command]
         return handler(args, target)
     except (BadInput, InboxError, ConfigError) as exc:
@@ -109,11 +148,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             raise
         from pipelines.query import QueryRefused
-        from pipelines.runner import PipelineError
+        from pipelines.runner import HomeBusy, PipelineError
 
         if isinstance(exc, QueryRefused):
             print(f"paved sql: {exc}", file=sys.stderr)
             return EXIT_BAD_INPUT
+        if isinstance(exc, HomeBusy):
+            print(f"paved: {exc}", file=sys.stderr)
+            return EXIT_FAILURE
         if isinstance(exc, PipelineError):
             print(
                 f"paved: the run failed, the published warehouse is unchanged: {exc}",
@@ -126,19 +168,40 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILURE
 
 
-def _run(target: Home, inboxes: list[Path], config: Path | None, full_resync: bool = False) -> int:
+def _config(target: Home, config: Path | None) -> Config:
+    """The configuration the run will use (as the warehouse resource resolves it), validated now
+    so a broken file fails before anything runs."""
+    if config is not None and not config.is_file():
+        raise BadInput(f"configuration file {config} does not exist")
+    default = target.root / "paved.toml"
+    explicit = config or os.environ.get("PAVED_CONFIG") or None
+    return load_config(explicit or (default if default.is_file() else None))
+
+
+def _loads_anything(inboxes: list[Path], config: Config) -> bool:
+    return bool(inboxes or config.inboxes or config.sources)
+
+
+def _run(
+    target: Home,
+    inboxes: list[Path],
+    config: Path | None,
+    full_resync: bool = False,
+    strict: bool = False,
+) -> int:
+    """One run, its report and its exit status: 0 when it published (quarantined records are
+    reported, not an error), 1 when a source failed, 2 with --strict when it quarantined new
+    records."""
     from pipelines.headlines import headline_lines
-    from pipelines.runner import run_pipeline
+    from pipelines.runner import home_lock, run_pipeline
 
     for folder in inboxes:
         if not folder.is_dir():
             raise BadInput(f"inbox {folder} is not a folder: pass a folder of canonical files")
-    if config is not None and not config.is_file():
-        raise BadInput(f"configuration file {config} does not exist")
-    default_config = target.root / "paved.toml"
-    load_config(config or (default_config if default_config.is_file() else None))  # fail early
-    print(f"paved: running the pipeline into {target.root}")
-    summary = run_pipeline(target, inboxes, config, progress=print, full_resync=full_resync)
+    loads = _loads_anything(inboxes, _config(target, config))
+    with home_lock(target):  # a busy home is one sentence, before anything is printed
+        print(f"paved: running the pipeline into {target.root}")
+        summary = run_pipeline(target, inboxes, config, progress=print, full_resync=full_resync)
     print(f"paved: done in {summary.seconds:.1f}s; published {target.published}")
     if summary.quarantined:
         print(
@@ -147,8 +210,17 @@ def _run(target: Home, inboxes: list[Path], config: Path | None, full_resync: bo
         )
     for failed in summary.failed_checks:
         print(f"paved: check failed: {failed}", file=sys.stderr)
-    for line in headline_lines(target.published):
-        print(line)
+    if not loads and summary.records == 0:
+        print(
+            "paved: nothing to load: pass --inbox DIR (a folder of canonical files, see "
+            f"docs/contract.md) or configure sources in {target.root / 'paved.toml'} "
+            "(see docs/sources.md)"
+        )
+    else:
+        if not loads:
+            print("paved: no inbox and no source: rebuilt from the records already loaded")
+        for line in headline_lines(target.published):
+            print(line)
     if summary.failed_sources:
         print(
             f"paved: published, but {len(summary.failed_sources)} source(s) failed "
@@ -156,49 +228,69 @@ def _run(target: Home, inboxes: list[Path], config: Path | None, full_resync: bo
             file=sys.stderr,
         )
         return EXIT_FAILURE
+    if strict and summary.new_quarantined:
+        print(
+            f"paved: --strict: this run added {summary.new_quarantined} record(s) to the "
+            f"quarantine (the run published); list them with paved sql {LIST_NEW_QUARANTINE}",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
     return EXIT_OK
 
 
 def cmd_run(args: argparse.Namespace, target: Home) -> int:
-    return _run(target, [p.resolve() for p in args.inbox], args.config, args.full_resync)
+    inboxes = [p.resolve() for p in args.inbox]
+    if (
+        not args.into_demo
+        and target.kind() == DEMO
+        and _loads_anything(inboxes, _config(target, args.config))
+    ):
+        raise BadInput(
+            f"{target.root} is the demo's home: load your data into another home "
+            "(--home DIR or PAVED_HOME), pass --into-demo to mix it with the demo on purpose, "
+            f"or empty this one first with `paved reset --home {target.root}`"
+        )
+    return _run(target, inboxes, args.config, args.full_resync, args.strict)
 
 
 def cmd_demo(args: argparse.Namespace, target: Home) -> int:
     from pipelines.demo import DemoSpec, generate, write_batch
+    from pipelines.runner import home_lock
 
     try:
         spec = DemoSpec(engineers=args.engineers, weeks=args.weeks, seed=args.seed)
     except ValueError as exc:
         raise BadInput(f"demo: {exc}") from exc
     inbox = target.demo_inbox
-    if target.warehouse.exists() and not inbox.parent.exists():
-        raise BadInput(
-            f"{target.root} holds a warehouse that is not the demo's: "
-            "run the demo in another home (`paved demo --home DIR`)"
+    with home_lock(target):  # no run may be using the home we are about to empty
+        if target.kind() == DATA:
+            raise BadInput(
+                f"{target.root} holds a warehouse that is not the demo's: run the demo in "
+                "another home (`paved demo --home DIR`, or no --home for the demo's own home)"
+            )
+        # Each demo starts from an empty warehouse, so a demo of another size or date leaves
+        # nothing behind (the published copy stays readable until the new one is swapped in).
+        for stale in (
+            inbox,
+            target.legacy_demo_inbox,
+            target.warehouse,
+            target.warehouse.with_name("warehouse.duckdb.wal"),
+        ):
+            _remove(stale)
+        _remove_if_empty(target.legacy_demo_inbox.parent)
+        target.mark(DEMO, engineers=args.engineers, weeks=args.weeks, seed=args.seed)
+        started = time.perf_counter()
+        frames = generate(spec)
+        counts = write_batch(frames, inbox)
+        took = time.perf_counter() - started
+        print(
+            f"paved demo: generated {sum(counts.values()):,} records "
+            f"({args.engineers} engineers, {args.weeks} weeks) in {took:.1f}s"
         )
-    # Each demo starts from an empty warehouse, so a demo of another size or date leaves
-    # nothing behind (the published copy stays readable until the new one is swapped in).
-    for stale in (
-        inbox.parent,
-        target.warehouse,
-        target.warehouse.with_name("warehouse.duckdb.wal"),
-    ):
-        if stale.is_dir():
-            shutil.rmtree(stale)
-        elif stale.exists():
-            stale.unlink()
-    started = time.perf_counter()
-    frames = generate(spec)
-    counts = write_batch(frames, inbox)
-    took = time.perf_counter() - started
-    print(
-        f"paved demo: generated {sum(counts.values()):,} records "
-        f"({args.engineers} engineers, {args.weeks} weeks) in {took:.1f}s"
-    )
-    config = target.root / "paved.toml"
-    if not config.exists():  # the demo's roadmap and thresholds, kept for later runs in this home
-        shutil.copyfile(DEMO_CONFIG, config)
-    code = _run(target, [inbox], config)
+        config = target.root / "paved.toml"
+        if not config.exists():  # the demo's roadmap and thresholds, kept for later runs here
+            shutil.copyfile(DEMO_CONFIG, config)
+        code = _run(target, [inbox], config)
     if code != EXIT_OK:
         return code
     from pipelines.report import render_report
@@ -208,6 +300,98 @@ def cmd_demo(args: argparse.Namespace, target: Home) -> int:
     if args.no_serve:
         return code
     return _serve(target, args.port, "127.0.0.1")
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    elif path.exists() or path.is_symlink():
+        path.unlink()
+
+
+def _remove_if_empty(folder: Path) -> None:
+    try:
+        folder.rmdir()
+    except OSError:  # missing or not empty: leave it
+        pass
+
+
+# What `paved reset` removes: everything a run or the demo writes. paved.toml is the user's.
+RESET_ENTRIES = (
+    "warehouse.duckdb",
+    "warehouse.duckdb.wal",
+    "warehouse.duckdb.tmp",
+    "spill",
+    "published",
+    "reports",
+    "dagster",
+    "demo-batch",
+    "demo/inbox",
+    "state",
+)
+
+
+def _reset_targets(target: Home) -> list[Path]:
+    found = [target.root / name for name in RESET_ENTRIES if (target.root / name).exists()]
+    config = target.root / "paved.toml"
+    if config.is_file() and config.read_bytes() == DEMO_CONFIG.read_bytes():
+        found.append(config)  # the demo's copy, not a user's
+    return found
+
+
+def cmd_reset(args: argparse.Namespace, target: Home) -> int:
+    """Empty a home: warehouse, published copy, Parquet, reports, state, Dagster history and the
+    demo batch. A user's paved.toml stays. Asks on a terminal; elsewhere needs --yes."""
+    from pipelines.runner import home_lock
+
+    found = _reset_targets(target)
+    if not found:
+        print(f"paved reset: {target.root} holds nothing to remove")
+        return EXIT_OK
+    names = ", ".join(str(p.relative_to(target.root)) for p in found)
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise BadInput(
+                f"paved reset empties {target.root} and needs a confirmation: "
+                "pass --yes (no terminal to ask on)"
+            )
+        answer = input(f"Empty {target.root}? This removes {names}. [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("paved reset: nothing removed")
+            return EXIT_FAILURE
+    with home_lock(target):
+        _refuse_a_held_warehouse(target)
+        lock = target.state_dir / "run.lock"
+        for path in _reset_targets(target):
+            if path == target.state_dir:  # the lock we hold goes last
+                for entry in path.iterdir():
+                    if entry != lock:
+                        _remove(entry)
+            else:
+                _remove(path)
+        _remove_if_empty(target.legacy_demo_inbox.parent)
+        lock.unlink(missing_ok=True)  # a run starting from now on finds an empty home
+        _remove_if_empty(target.state_dir)
+    kept = " (kept paved.toml)" if (target.root / "paved.toml").exists() else ""
+    print(f"paved reset: emptied {target.root}: removed {names}{kept}")
+    return EXIT_OK
+
+
+def _refuse_a_held_warehouse(target: Home) -> None:
+    """HomeBusy when another process (a run of `paved dev`, a tool) has the warehouse open."""
+    import duckdb
+
+    from pipelines.runner import busy_from_duckdb
+
+    if not target.warehouse.exists():
+        return
+    try:
+        duckdb.connect(str(target.warehouse)).close()
+    except duckdb.IOException as exc:
+        busy = busy_from_duckdb(target, exc)
+        if busy is None:
+            raise
+        raise busy from None
 
 
 def cmd_report(args: argparse.Namespace, target: Home) -> int:

@@ -1,9 +1,10 @@
 """Data quality: what the pipeline rejected, how fresh each source is, and how the runs went.
 
 Reads core.quarantine (every rejected record with its reason and origin), meta.source_runs (one
-row per source sync), meta.runs (runs that reached publishing) and `<home>/state/last_run.json`,
-the runner's record of the latest run. That file matters because a failed run never publishes:
-the published copy cannot know it is out of date, so this page says so from the state file.
+row per source sync), meta.runs (every run up to the last published one: success, failed or
+abandoned) and `<home>/state/last_run.json`, the runner's record of the latest run. That file
+matters because a failed run never publishes: the published copy cannot know it is out of date,
+so this page says so from the state file.
 """
 
 from __future__ import annotations
@@ -206,16 +207,27 @@ def _sources() -> None:
 
 
 def _runs(status: data.Status) -> None:
-    """The runs the published copy knows: the ones that got as far as publishing."""
+    """The runs the published copy knows: every run up to the one that published it."""
     st.subheader("Pipeline runs")
     if not status.has(facts.RUNS):
         st.info("meta.runs is not published: no run has reached publishing yet.")
         return
     runs = facts.runs()
     st.caption(
-        "Runs recorded in the published copy. A run that failed before publishing is not here "
-        "(see the latest run above)."
+        "Runs recorded in the published copy. A run that did not succeed never publishes: it "
+        "shows here from the next successful run on, as `failed` (it stopped on an error) or "
+        "`abandoned` (its process stopped without recording how it ended; the next run marked "
+        "it, and when it stopped is unknown). Until then, see the latest run above."
     )
+    abandoned = int(runs["status"].astype(str).str.lower().eq("abandoned").sum())
+    if abandoned:
+        st.warning(
+            f"{abandoned} of the {len(runs)} run(s) below never finished: their process was "
+            "stopped (killed, out of memory, the machine restarted) before it could record how "
+            "it ended. They published nothing; the figures come from the successful runs. If it "
+            "keeps happening, look at what stops the process (memory: PAVED_MEMORY_LIMIT).",
+            icon=":material/warning:",
+        )
     if not runs.dropna(subset=["started_at"]).empty:
         st.plotly_chart(charts.runs_figure(runs), key="chart_runs", config={"displaylogo": False})
     table(

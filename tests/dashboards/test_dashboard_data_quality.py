@@ -102,7 +102,7 @@ def test_runs_are_listed_newest_first_and_downloadable(published_home: Home) -> 
     at = run_page("data_quality")
     assert list(tables(at)["runs"]["run_id"]) == ["run-2", "run-1"]
     assert "runs" in downloads(at)
-    assert any("A run that failed before publishing is not here" in t for t in texts(at))
+    assert any("A run that did not succeed never publishes" in t for t in texts(at))
 
 
 def test_a_failed_run_older_than_the_published_copy_is_no_warning(
