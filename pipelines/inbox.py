@@ -56,6 +56,7 @@ KEPT_BYTES = 64 << 10  # how much of an unreadable line raw keeps (as escaped te
 REJECTS, REJECT_SCANS = "inbox_rejects", "inbox_reject_scans"
 UNIT_SEPARATOR = "\x1f"  # the JSON Lines reader's column delimiter: never valid inside JSON text
 _ROW = (1 << PART_BITS) - 1
+CONFLICT_EXAMPLES = 20  # key conflicts listed one by one per entity; the rest are counted
 
 
 class InboxError(ValueError):
@@ -229,8 +230,11 @@ def _sql_text(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _file_part(con: duckdb.DuckDBPyConnection, item: BatchFile, prefix: str) -> StagePart | None:
-    """How to stage one file (None: nothing to read); `UnreadableFile` when it cannot be read.
+def _file_part(
+    con: duckdb.DuckDBPyConnection, item: BatchFile, prefix: str
+) -> tuple[StagePart | None, list[str]]:
+    """How to stage one file (None: nothing to read) and, for CSV and Parquet, its columns;
+    `UnreadableFile` when it cannot be read.
 
     Each row becomes its JSON envelope, its file:line, its position `n` among the rows the reader
     returned and, for CSV and Parquet, its key read from its own columns. Rows set aside by the
@@ -257,10 +261,10 @@ def _file_part(con: duckdb.DuckDBPyConnection, item: BatchFile, prefix: str) -> 
             f"AS problem FROM (SELECT line, row_number() OVER () AS n FROM {reader}) "
             "WHERE trim(line) <> ''"
         )
-        return StagePart(SOURCE, entity, query, params)
+        return StagePart(SOURCE, entity, query, params), []
     if fmt == "csv":
         if file.stat().st_size == 0:
-            return None
+            return None, []
         names = _csv_header(file)
         columns = ", ".join(f"{_sql_text(n)}: 'VARCHAR'" for n in names)
         reader = (
@@ -291,7 +295,7 @@ def _file_part(con: duckdb.DuckDBPyConnection, item: BatchFile, prefix: str) -> 
             f"SELECT to_json(t) AS payload, {path} || ':' || ({line}) AS origin, "
             f"row_number() OVER () AS n, NULL AS problem{keys} FROM {reader} t"
         )
-    return StagePart(SOURCE, entity, query, params, key_sql)
+    return StagePart(SOURCE, entity, query, params, key_sql), list(columns_of)
 
 
 @dataclass(frozen=True)
@@ -454,8 +458,17 @@ def _csv_line_by_line(item: BatchFile) -> tuple[list, list[str], list[str | None
     return records, origins, problems
 
 
-def _stage_files(con: duckdb.DuckDBPyConnection, files: list[BatchFile]) -> int:
-    """Stage every file of a batch; returns how many envelopes carry a `problem` from the load.
+@dataclass
+class Staged:
+    """What staging a batch did: envelopes carrying a `problem`, and the staged parts whose
+    fields are their file's columns (CSV and Parquet: part number -> file, columns)."""
+
+    problems: int = 0
+    columnar: dict[int, tuple[BatchFile, list[str]]] = field(default_factory=dict)
+
+
+def _stage_files(con: duckdb.DuckDBPyConnection, files: list[BatchFile]) -> Staged:
+    """Stage every file of a batch.
 
     All files go in one statement, so DuckDB reads them in parallel; if that statement fails
     (a file that fails only while its rows are read), each file is staged alone and a file that
@@ -464,9 +477,10 @@ def _stage_files(con: duckdb.DuckDBPyConnection, files: list[BatchFile]) -> int:
     _drop_rejects(con)
     unreadable: list[tuple[BatchFile, str]] = []
     parts: list[tuple[BatchFile, StagePart]] = []
+    columns: dict[Path, list[str]] = {}
     for number, item in enumerate(files):
         try:
-            part = _file_part(con, item, f"f{number}_")
+            part, columns[item.path] = _file_part(con, item, f"f{number}_")
         except (UnreadableFile, OSError) as exc:
             unreadable.append((item, str(exc)))
             continue
@@ -536,10 +550,66 @@ def _stage_files(con: duckdb.DuckDBPyConnection, files: list[BatchFile]) -> int:
         )
         problems += 1
     _drop_rejects(con)
-    return problems
+    staged = Staged(problems)
+    for item, _ in parts:
+        if item.fmt != "jsonl" and item.path in numbers and item not in line_by_line:
+            staged.columnar[numbers[item.path]] = (item, columns[item.path])
+    return staged
 
 
-def _stage_findings(con: duckdb.DuckDBPyConnection) -> list[Finding]:
+def _unknown_fields(con: duckdb.DuckDBPyConnection, staged: Staged) -> list[Finding]:
+    """Fields the contract does not know for their entity: read from the columns of CSV and
+    Parquet files, and from every JSON record of the other parts."""
+    known_fields = {e.name: {f.name for f in e.fields} for e in ENTITY_BY_NAME.values()}
+    found: dict[tuple[str, str], list] = {}  # (entity, field) -> [records, example file]
+    rows = dict(
+        con.execute(
+            f"SELECT ord >> {PART_BITS}, count(*) FROM {STAGE} "
+            f"WHERE ord >> {PART_BITS} = ANY($parts) AND problem IS NULL GROUP BY ALL",
+            {"parts": sorted(staged.columnar)},
+        ).fetchall()
+    )
+    for part, (item, names) in staged.columnar.items():
+        for name in names:
+            if item.entity in known_fields and name not in known_fields[item.entity]:
+                entry = found.setdefault((item.entity, name), [0, str(item.path)])
+                entry[0] += rows.get(part, 0)
+    con.execute("CREATE OR REPLACE TEMP TABLE inbox_known_fields (entity VARCHAR, field VARCHAR)")
+    con.executemany(
+        "INSERT INTO inbox_known_fields VALUES (?, ?)",
+        [(entity, name) for entity, names in known_fields.items() for name in names],
+    )
+    for entity, name, records, example in con.execute(
+        f"""
+        WITH fields AS (
+            SELECT entity, unnest(json_keys(payload)) AS field, origin
+            FROM {STAGE}
+            WHERE entity = ANY($known) AND problem IS NULL AND json_type(payload) = 'OBJECT'
+              AND ord >> {PART_BITS} <> ALL($columnar)
+        )
+        SELECT f.entity, f.field, count(*), min(regexp_replace(f.origin, ':[0-9]+$', ''))
+        FROM fields f ANTI JOIN inbox_known_fields k ON k.entity = f.entity AND k.field = f.field
+        GROUP BY ALL
+        """,
+        {"known": sorted(known_fields), "columnar": sorted(staged.columnar) or [-1]},
+    ).fetchall():
+        entry = found.setdefault((entity, name), [0, example])
+        entry[0] += records
+    con.execute("DROP TABLE inbox_known_fields")
+    return [
+        Finding(
+            "unknown_field",
+            example,
+            entity,
+            f"field '{name}' is not in the contract for {entity}: kept in raw.records "
+            f"({records} record(s)), not used",
+            records,
+        )
+        for (entity, name), (records, example) in sorted(found.items())
+    ]
+
+
+def _stage_findings(con: duckdb.DuckDBPyConnection, staged: Staged) -> list[Finding]:
     """What the staged batch holds that the contract does not know, and in-batch key conflicts
     (the later version, by file name then line, wins: it has the higher `ord`)."""
     findings: list[Finding] = []
@@ -559,44 +629,19 @@ def _stage_findings(con: duckdb.DuckDBPyConnection) -> list[Finding]:
                 records,
             )
         )
-    con.execute("CREATE OR REPLACE TEMP TABLE inbox_known_fields (entity VARCHAR, field VARCHAR)")
-    con.executemany(
-        "INSERT INTO inbox_known_fields VALUES (?, ?)",
-        [(e.name, f.name) for e in ENTITY_BY_NAME.values() for f in e.fields],
-    )
-    for entity, name, records, example in con.execute(
-        f"""
-        WITH fields AS (
-            SELECT entity, unnest(json_keys(payload)) AS field, origin
-            FROM {STAGE}
-            WHERE entity = ANY($known) AND problem IS NULL AND json_type(payload) = 'OBJECT'
-        )
-        SELECT f.entity, f.field, count(*), min(regexp_replace(f.origin, ':[0-9]+$', ''))
-        FROM fields f ANTI JOIN inbox_known_fields k ON k.entity = f.entity AND k.field = f.field
-        GROUP BY ALL ORDER BY 1, 2
-        """,
-        {"known": known},
-    ).fetchall():
-        findings.append(
-            Finding(
-                "unknown_field",
-                example,
-                entity,
-                f"field '{name}' is not in the contract for {entity}: kept in raw.records "
-                f"({records} record(s)), not used",
-                records,
-            )
-        )
-    con.execute("DROP TABLE inbox_known_fields")
-    for entity, key, versions, first, last in con.execute(
+    findings += _unknown_fields(con, staged)
+    conflicts = con.execute(
         f"""
         SELECT entity, record_key, count(DISTINCT payload_hash), min_by(origin, ord),
-               max_by(origin, ord)
+               max_by(origin, ord), count(*) OVER (PARTITION BY entity)
         FROM {STAGE} WHERE record_key IS NOT NULL AND problem IS NULL
         GROUP BY entity, record_key HAVING count(DISTINCT payload_hash) > 1
+        QUALIFY row_number() OVER (PARTITION BY entity ORDER BY record_key) <= $examples
         ORDER BY 1, 2
-        """
-    ).fetchall():
+        """,
+        {"examples": CONFLICT_EXAMPLES},
+    ).fetchall()
+    for entity, key, versions, first, last, _ in conflicts:
         findings.append(
             Finding(
                 "key_conflict",
@@ -605,6 +650,17 @@ def _stage_findings(con: duckdb.DuckDBPyConnection) -> list[Finding]:
                 f"{entity} '{key}' comes {versions} times with different values in this "
                 f"batch: {last} wins over {first} (the later file, then line)",
                 versions,
+            )
+        )
+    for entity, keys in sorted({(e, n) for e, *_, n in conflicts if n > CONFLICT_EXAMPLES}):
+        findings.append(
+            Finding(
+                "key_conflict",
+                "(batch)",
+                entity,
+                f"{keys - CONFLICT_EXAMPLES:,} more {entity} keys come more than once with "
+                "different values in this batch; the later version of each wins",
+                keys - CONFLICT_EXAMPLES,
             )
         )
     return findings
@@ -618,9 +674,10 @@ def load_inbox(con: duckdb.DuckDBPyConnection, folder: Path, batch_id: str) -> I
     ensure_raw(con)
     run_sql_file(con, "meta/inbox_findings.sql")
     start_stage(con)  # staging is session-local: a failure here leaves raw untouched
-    report.unreadable = _stage_files(con, files)
+    staged = _stage_files(con, files)
+    report.unreadable = staged.problems
     report.files.extend(item.path for item in files)
-    report.findings = findings + _stage_findings(con)
+    report.findings = findings + _stage_findings(con, staged)
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute(

@@ -279,3 +279,50 @@ def test_a_table_built_with_other_typing_rules_is_rebuilt_from_all_of_raw(con, w
     con.execute("UPDATE meta.core_state SET signature = 'an older contract'")
     build_core(con)
     assert rows(con, "SELECT deployment_id FROM core.deployments") == [("d1",)]
+
+
+def test_a_stored_record_the_current_rules_reject_is_quarantined_on_the_next_build(
+    con, write_batch
+):
+    from pipelines.config import Rules
+
+    old = {**DEPLOY, "finished_at": "1995-06-01T00:00:00Z"}
+    load_inbox(con, write_batch({"deployments": [old]}), "b1")
+    build_core(con, Rules(earliest_event_at="1990-01-01"))
+    assert rows(con, "SELECT count(*) FROM core.deployments") == [(1,)]
+    report = build_core(con, Rules())
+    assert rows(con, "SELECT count(*) FROM core.deployments") == [(0,)]
+    assert report.quarantined_by_entity == {"deployments": 1}
+    [(reason,)] = rows(con, "SELECT reason FROM core.quarantine")
+    assert "is before 2000-01-01 (rule earliest_event_at)" in reason
+
+
+def test_a_record_the_current_rules_accept_again_leaves_the_quarantine(con, write_batch):
+    from pipelines.config import Rules
+
+    old = {**DEPLOY, "finished_at": "1995-06-01T00:00:00Z"}
+    load(con, write_batch({"deployments": [old]}))
+    assert rows(con, "SELECT count(*) FROM core.quarantine") == [(1,)]
+    build_core(con, Rules(earliest_event_at="1990-01-01"))
+    assert rows(con, "SELECT count(*) FROM core.quarantine") == [(0,)]
+    assert rows(con, "SELECT count(*) FROM core.deployments") == [(1,)]
+
+
+def test_building_twice_writes_each_quarantine_entry_once(con, write_batch):
+    load(con, write_batch({"deployments": [{**DEPLOY, "status": "??"}]}))
+    con.execute("DELETE FROM meta.core_state")  # as if the state update was lost in a crash
+    report = build_core(con)
+    assert rows(con, "SELECT count(*), count(DISTINCT raw_seq) FROM core.quarantine") == [(1, 1)]
+    assert report.new_open == 0
+
+
+def test_key_conflicts_are_listed_per_key_up_to_a_limit_then_counted(con, write_batch):
+    from pipelines.inbox import CONFLICT_EXAMPLES
+
+    n = CONFLICT_EXAMPLES + 5
+    first = [{**DEPLOY, "deployment_id": f"d{i}", "sha": "a"} for i in range(n)]
+    later = [{**DEPLOY, "deployment_id": f"d{i}", "sha": "b"} for i in range(n)]
+    report = load_inbox(con, write_batch({"deployments": first + later}), "b1")
+    conflicts = [f for f in report.findings if f.kind == "key_conflict"]
+    assert len(conflicts) == CONFLICT_EXAMPLES + 1
+    assert conflicts[-1].records == 5 and "5 more deployments keys" in conflicts[-1].detail
