@@ -246,6 +246,16 @@ def test_reset_of_the_demo_home_removes_the_demos_copy_of_paved_toml_too(checkou
     assert os.listdir(home.root) == []
 
 
+def test_reset_of_data_leaves_the_demos_home_inside_it(tmp_path):
+    data = Home(tmp_path / "data").ensure()
+    demo = Home(data.root / "demo").ensure()
+    for home in (data, demo):
+        duckdb.connect(str(home.published)).close()
+    (data.root / "demo" / "inbox").mkdir()  # the old layout's batch: data/ was the demo's home
+    assert _main("reset", "--home", str(data.root), "--yes").code == 0
+    assert _tree(data.root) == {"demo", "demo/published", "demo/published/paved.duckdb"}
+
+
 def test_reset_is_refused_while_a_run_holds_the_home(fresh, tmp_path):
     home = _copy(fresh[0], tmp_path / "home")
     before = _tree(home.root)

@@ -2,7 +2,8 @@
 
 One home is shared by the module (a run costs seconds): a `paved run` killed right after it
 recorded itself in meta.runs, then a run that recovers it with a batch holding one record that
-breaks the contract, then a `--strict` run that adds another. The lock tests hold the home from a
+breaks the contract, a run that fails in the metrics step, then a `--strict` run that adds another
+broken record. The lock tests hold the home from a
 second process and need no run of their own.
 """
 
@@ -87,7 +88,19 @@ def recovered(home: Home, killed) -> Ran:
 
 
 @pytest.fixture(scope="module")
-def strict(home: Home, recovered) -> Ran:
+def failed(home: Home, recovered) -> Ran:
+    """A run that stops on an error in the metrics step."""
+
+    def broken(_con):
+        raise RuntimeError("metrics exploded")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("pipelines.defs.transform.build_metrics", broken)
+        return _main("run", "--home", str(home.root))
+
+
+@pytest.fixture(scope="module")
+def strict(home: Home, failed) -> Ran:
     """A `--strict` run whose batch adds one more record that breaks the contract."""
     batch = _write(home.root.parent / "batch-worse", {"incidents": [BAD_INCIDENT]})
     return _main("run", "--home", str(home.root), "--inbox", str(batch), "--strict")
@@ -120,9 +133,16 @@ def test_strict_exits_2_naming_the_new_quarantined_records_and_how_to_list_them(
     assert "Traceback" not in strict.err
 
 
+def test_a_failed_run_shows_as_failed_once_the_next_run_publishes(home, failed, strict):
+    assert failed.code == 1 and "metrics exploded" in failed.err
+    runs = _published(home, "SELECT status, finished_at IS NOT NULL FROM meta.runs "
+                            "ORDER BY started_at")  # fmt: skip
+    assert runs[2] == ("failed", True)
+
+
 def test_strict_still_publishes(home, strict):
     assert _published(home, "SELECT status FROM meta.runs ORDER BY started_at") == [
-        ("abandoned",), ("success",), ("success",)]
+        ("abandoned",), ("success",), ("failed",), ("success",)]
 
 
 def test_the_data_quality_page_says_a_run_was_abandoned(home, recovered, monkeypatch):
