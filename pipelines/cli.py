@@ -102,7 +102,15 @@ def _parser() -> argparse.ArgumentParser:
 
 
 READERS = ("sql", "report", "dashboard")
-LIST_NEW_QUARANTINE = '"select entity, reason, origin from core.quarantine order by loaded_at desc"'
+FINDINGS_SHOWN = 20
+LIST_OPEN_QUARANTINE = (
+    "\"select entity, reason, origin from core.quarantine where status = 'open' "
+    'order by loaded_at desc"'
+)
+LIST_NEW_QUARANTINE = (
+    "\"select entity, reason, origin from core.quarantine where status = 'open' "
+    'and loaded_at >= (select max(started_at) from meta.runs) order by loaded_at desc"'
+)
 
 
 def _target(args: argparse.Namespace) -> Home:
@@ -205,9 +213,10 @@ def _run(
     print(f"paved: done in {summary.seconds:.1f}s; published {target.published}")
     if summary.quarantined:
         print(
-            f"paved: {summary.quarantined} record(s) quarantined: "
-            'paved sql "select entity, reason, origin from core.quarantine"'
+            f"paved: {summary.quarantined} record(s) quarantined "
+            f"({summary.new_quarantined} new in this run): paved sql {LIST_OPEN_QUARANTINE}"
         )
+    _print_findings(summary.findings)
     for failed in summary.failed_checks:
         print(f"paved: check failed: {failed}", file=sys.stderr)
     if not loads and summary.records == 0:
@@ -236,6 +245,21 @@ def _run(
         )
         return EXIT_BAD_INPUT
     return EXIT_OK
+
+
+def _print_findings(findings: list[dict[str, object]]) -> None:
+    """What the inbox held that paved did not load or does not know: one line each, the first
+    FINDINGS_SHOWN of them (all are in meta.inbox_findings and on the Data quality page)."""
+    if not findings:
+        return
+    print(f"paved: {len(findings)} thing(s) in the inbox were not loaded or are not known:")
+    for finding in findings[:FINDINGS_SHOWN]:
+        print(f"  {finding['file']}: {finding['detail']}")
+    if len(findings) > FINDINGS_SHOWN:
+        print(
+            f"  ... and {len(findings) - FINDINGS_SHOWN} more: paved sql "
+            '"select kind, file, detail from meta.inbox_findings order by found_at desc"'
+        )
 
 
 def cmd_run(args: argparse.Namespace, target: Home) -> int:

@@ -133,6 +133,11 @@ class RunSummary:
         return int(self.metadata.get("core/quarantine", {}).get("new_open", 0) or 0)
 
     @property
+    def findings(self) -> list[dict[str, object]]:
+        """What the inbox loads reported without failing (`raw/inbox`'s `findings`)."""
+        return list(self.metadata.get("raw/inbox", {}).get("findings", None) or [])
+
+    @property
     def records(self) -> int:
         """Rows of the core tables and the quarantine after the run: 0 for a home with no data."""
         return sum(n for key, n in self.row_counts.items() if key.startswith("core/"))

@@ -67,7 +67,7 @@ def _last_run(freshness: data.Freshness) -> None:
 
 
 def _quarantine(status: data.Status) -> None:
-    """Quarantined records by entity and reason, then every record with its origin."""
+    """Open quarantine entries by entity and reason, then every entry with its origin."""
     st.subheader("Quarantine")
     if not status.has(facts.QUARANTINE):
         st.info(
@@ -78,15 +78,16 @@ def _quarantine(status: data.Status) -> None:
     summary = facts.quarantine_summary()
     if summary.empty:
         st.success(
-            "No record is in quarantine: every record received so far passed validation.",
+            "No record is in quarantine: every record received so far passed validation, or "
+            "was fixed and sent again.",
             icon=":material/check_circle:",
         )
         return
     total = int(summary["records"].sum())
     st.caption(
         f"{total:,} record(s) failed validation and were kept aside with the reason; the rest of "
-        "their batch loaded. Fix them at the source (the origin says where) and they load on the "
-        "next run."
+        "their batch loaded. Fix them at the source (the origin says where) and send them again: "
+        "an entry is resolved once a later valid version of its key loads."
     )
     st.plotly_chart(
         charts.quarantine_figure(summary), key="chart_quarantine", config={"displaylogo": False}
@@ -118,6 +119,7 @@ def _quarantine(status: data.Status) -> None:
         file_name=f"quarantine_{entity or 'all'}.csv",
         column_config={
             "entity": "Entity",
+            "status": "Status",
             "reason": st.column_config.TextColumn("Reason", width="medium"),
             "origin": st.column_config.TextColumn("Origin (file:line or request)", width="medium"),
             "source": "Source",
@@ -125,6 +127,50 @@ def _quarantine(status: data.Status) -> None:
             "raw_record": st.column_config.TextColumn("Record as received", width="large"),
             "batch_id": "Batch",
             "loaded_at": TIME("Loaded (UTC)", format="YYYY-MM-DD HH:mm"),
+            "resolved_at": TIME("Resolved (UTC)", format="YYYY-MM-DD HH:mm"),
+        },
+    )
+
+
+FINDING_KINDS = {
+    "unknown_entity": "Unknown entity (kept in raw, not used)",
+    "unknown_field": "Unknown field (kept in raw, not used)",
+    "unknown_extension": "Unknown file extension (not read)",
+    "outside_link": "Link leaving the inbox (not read)",
+    "not_a_file": "Not a regular file (not read)",
+    "key_conflict": "Key sent twice in one batch (the later wins)",
+}
+
+
+def _findings(status: data.Status) -> None:
+    """What the published run's inbox loads did not load or do not know, one row each."""
+    if not status.has(facts.FINDINGS):
+        return
+    found = facts.inbox_findings()
+    st.subheader("What the inbox held that paved did not use")
+    if found.empty:
+        st.success(
+            "Every file of the last run's inbox was read, and every entity and field in it is "
+            "in the contract.",
+            icon=":material/check_circle:",
+        )
+        return
+    st.caption(
+        "Nothing here stopped the run. Rename, convert or move the files named here, or extend "
+        "the contract, if any of it should count."
+    )
+    found = found.assign(kind=found["kind"].map(FINDING_KINDS).fillna(found["kind"]))
+    table(
+        found,
+        key="inbox_findings",
+        file_name="inbox_findings.csv",
+        column_config={
+            "kind": "What",
+            "entity": "Entity",
+            "file": st.column_config.TextColumn("File", width="medium"),
+            "detail": st.column_config.TextColumn("Detail", width="large"),
+            "records": st.column_config.NumberColumn("Records", format="%d"),
+            "found_at": TIME("Found (UTC)", format="YYYY-MM-DD HH:mm"),
         },
     )
 
@@ -259,6 +305,7 @@ def main() -> None:
         freshness_banner(freshness)
     _last_run(freshness)
     _quarantine(status)
+    _findings(status)
     _sources()
     _runs(status)
 

@@ -336,6 +336,8 @@ class Warehouse:
     )
     source_runs: list[tuple] | None = None
     """None: the default syncs; [] an empty meta.source_runs (no source configured)."""
+    findings: list[tuple[str, str, str, str, int]] | None = None
+    """(kind, entity, file, detail, records) the last run's inbox reported; None: no table."""
     with_source_runs: bool = True
     platform: bool = True
     """The platform metrics and marts (False: a DORA-only warehouse, as before the platform)."""
@@ -521,6 +523,8 @@ def _create_tables(con: duckdb.DuckDBPyConnection, spec: Warehouse) -> None:
         if spec.platform:
             _create_platform(con)
     _create_quality(con, spec)
+    if spec.findings is not None:
+        _create_findings(con, spec)
 
 
 def _create_bands(con: duckdb.DuckDBPyConnection, spec: Warehouse) -> None:
@@ -611,18 +615,34 @@ def _create_marts(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _create_findings(con: duckdb.DuckDBPyConnection, spec: Warehouse) -> None:
+    """meta.inbox_findings as the pipeline creates it, the rows in the last successful run."""
+    from pipelines.sqlfiles import run_sql_file
+
+    run_sql_file(con, "meta/inbox_findings.sql")
+    [(run_id,)] = con.execute(
+        "SELECT run_id FROM meta.runs WHERE status = 'success' ORDER BY started_at DESC LIMIT 1"
+    ).fetchall()
+    con.executemany(
+        "INSERT INTO meta.inbox_findings VALUES (?, ?, ?, ?, ?, ?, now()::TIMESTAMP)",
+        [(f"{run_id}-0", *finding) for finding in spec.findings or []]
+        + [("an-older-run-0", "unknown_entity", "x", "old.jsonl", "from an older run", 1)],
+    )
+
+
 def _create_quality(con: duckdb.DuckDBPyConnection, spec: Warehouse) -> None:
     con.execute(
         """CREATE TABLE core.quarantine (entity VARCHAR, source VARCHAR, record_key VARCHAR,
-        raw_record JSON, reason VARCHAR, origin VARCHAR, batch_id VARCHAR, loaded_at TIMESTAMP)"""
+        raw_record JSON, reason VARCHAR, origin VARCHAR, batch_id VARCHAR, loaded_at TIMESTAMP,
+        raw_seq BIGINT, status VARCHAR, resolved_at TIMESTAMP)"""
     )
     loaded = datetime.now(UTC).replace(tzinfo=None) - timedelta(hours=1)
     if spec.quarantine:
         con.executemany(
-            "INSERT INTO core.quarantine VALUES (?, ?, ?, ?, ?, ?, 'batch-1', ?)",
+            "INSERT INTO core.quarantine VALUES (?, ?, ?, ?, ?, ?, 'batch-1', ?, ?, 'open', NULL)",
             [
-                (entity, source, key, json.dumps({"id": key}), reason, origin, loaded)
-                for entity, source, key, reason, origin in spec.quarantine
+                (entity, source, key, json.dumps({"id": key}), reason, origin, loaded, seq)
+                for seq, (entity, source, key, reason, origin) in enumerate(spec.quarantine)
             ],
         )
     if not spec.with_source_runs:

@@ -120,3 +120,26 @@ def test_a_source_that_stopped_syncing_is_flagged(make_home: Callable[..., Home]
     )
     at = run_page("data_quality")
     assert [w.value for w in at.warning if "`gitlab`" in w.value]
+
+
+FINDINGS = [
+    ("unknown_entity", "deploys", "/in/deploys.jsonl", "'deploys' is not an entity", 3),
+    ("outside_link", "commits", "/in/commits.jsonl", "links to /etc/passwd; not read", 1),
+]
+
+
+def test_what_the_last_inbox_did_not_use_is_listed_as_text(make_home: Callable[..., Home]) -> None:
+    make_home(Warehouse(findings=FINDINGS))
+    found = tables(run_page("data_quality"))["inbox_findings"]
+    assert list(found["file"]) == ["/in/commits.jsonl", "/in/deploys.jsonl"]
+    assert "from an older run" not in set(found["detail"])
+    assert set(found["kind"]) == {
+        "Link leaving the inbox (not read)",
+        "Unknown entity (kept in raw, not used)",
+    }
+
+
+def test_an_inbox_with_nothing_unused_says_so(make_home: Callable[..., Home]) -> None:
+    make_home(Warehouse(findings=[]))
+    at = run_page("data_quality")
+    assert any("Every file of the last run's inbox was read" in s.value for s in at.success)

@@ -2,5 +2,5 @@
 UPDATE meta.runs
 SET finished_at = now()::TIMESTAMP,
     status = 'success',
-    quarantined = (SELECT count(*) FROM core.quarantine)
+    quarantined = (SELECT count(*) FROM core.quarantine WHERE status = 'open')
 WHERE run_id = $run_id;
