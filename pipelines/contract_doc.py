@@ -18,6 +18,20 @@ paved maps every source to these records. A batch is a folder; each entity is a 
 - A record with a required field missing, or any field unparsable or outside its allowed values,
   goes to `core.quarantine` with every reason and its file and line; the rest of the batch loads.
 - Unknown entities and fields are kept in `raw.records` and reported, never an error.
+- A bad record costs that record only (contract v2, input hygiene; docs/operations.md, "When your
+  data is messy"): a line or row with bytes that are not UTF-8, quoting that cannot be parsed or
+  the wrong number of columns, and a file that cannot be read at all, are quarantined with the line
+  or byte offset; every other line and file loads. File names match case-insensitively
+  (`deployments.JSONL`); unknown extensions, symbolic links leaving the inbox and keys sent twice
+  with different values in one batch are reported in `meta.inbox_findings`.
+- Types are strict: an id is a string (an integer becomes its decimal string), never an object, a
+  list, a boolean or a fraction; numbers are finite; integers have no fraction; list items are
+  strings. A field longer than 64 KiB is quarantined.
+- Plausibility (`[rules]` in paved.toml): event timestamps from 2000-01-01 to the run's time plus
+  24 hours, start and end dates from 1970-01-01 to the run's date plus 366 days. Records are
+  checked against the current rules on every run, stored ones included.
+- `core.quarantine.status` is `open` until a later valid version of the same key loads, then
+  `resolved` (with `resolved_at`); every count means open entries.
 - Loading the same record (same key) again replaces it; it never duplicates. If a newer version of
   a record is invalid, the older valid one stays in `core` and the newer one is quarantined.
 - Authors (`author_id`) resolve to engineers by `engineer_id` or any alias, case-insensitively:

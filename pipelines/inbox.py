@@ -47,7 +47,6 @@ from pipelines.raw import (
     stage_records,
     start_stage,
 )
-from pipelines.sqlfiles import run_sql_file
 
 FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
 SOURCE = "inbox"
@@ -672,7 +671,6 @@ def load_inbox(con: duckdb.DuckDBPyConnection, folder: Path, batch_id: str) -> I
     files, findings = discover(folder)
     report = InboxReport(folder=folder, batch_id=batch_id)
     ensure_raw(con)
-    run_sql_file(con, "meta/inbox_findings.sql")
     start_stage(con)  # staging is session-local: a failure here leaves raw untouched
     staged = _stage_files(con, files)
     report.unreadable = staged.problems

@@ -41,8 +41,10 @@ class WriteResult:
 
 
 def ensure_raw(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the raw schema and tables if they are missing (idempotent)."""
+    """Create the raw schema and tables, and the loads' own records (meta.batches,
+    meta.inbox_findings), if they are missing (idempotent)."""
     run_sql_file(con, "raw/schema.sql")
+    run_sql_file(con, "meta/inbox_findings.sql")
 
 
 def _join_key(parts: list[str]) -> str:
