@@ -328,18 +328,20 @@ def _rejects(con: duckdb.DuckDBPyConnection) -> list[Reject]:
     return [Reject(f, int(line), int(start or 0), kind, msg) for f, line, start, kind, msg in rows]
 
 
-def _read_line(file: Path, near: int) -> tuple[int, bytes]:
-    """The line holding byte `near` (the reader's line offset, which for CSV can point one past
-    the line's start): where it starts, and its bytes without the end of line (at most
+def _read_lines(file: Path, offsets: list[int]) -> list[tuple[int, bytes]]:
+    """The lines holding each byte offset (the reader's line offset, which for CSV can point one
+    past the line's start): where each starts, and its bytes without the end of line (at most
     KEPT_BYTES + 1, enough to tell that it was cut)."""
+    lines: list[tuple[int, bytes]] = []
     with file.open("rb") as handle:
-        back = max(0, near - 4096)
-        handle.seek(back)
-        before = handle.read(near - back)
-        start = back + before.rfind(b"\n") + 1 if b"\n" in before else back
-        handle.seek(start)
-        raw = handle.readline(KEPT_BYTES + 1)
-    return start, raw.rstrip(b"\r\n")
+        for near in offsets:
+            back = max(0, near - 4096)
+            handle.seek(back)
+            before = handle.read(near - back)
+            start = back + before.rfind(b"\n") + 1 if b"\n" in before else back
+            handle.seek(start)
+            lines.append((start, handle.readline(KEPT_BYTES + 1).rstrip(b"\r\n")))
+    return lines
 
 
 def _as_text(raw: bytes) -> str:
@@ -380,13 +382,17 @@ def _fix_origins(
     """
     header = 1 if item.fmt == "csv" else 0
     gaps = [line - header - rank for rank, line in enumerate(sorted(rejected), start=1)]
-    con.execute("CREATE OR REPLACE TEMP TABLE inbox_gaps (gap BIGINT)")
-    con.executemany("INSERT INTO inbox_gaps VALUES (?)", [[g] for g in gaps])
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE inbox_gaps AS SELECT gap, max(shift) AS shift FROM ("
+        "SELECT unnest($gaps) AS gap, unnest(range(1, len($gaps) + 1)) AS shift) GROUP BY gap",
+        {"gaps": gaps},
+    )
+    # the largest gap below each row says how many set-aside lines lie before it
     con.execute(
         f"UPDATE {STAGE} AS s SET origin = $path || ':' || (f.row + $header) "
-        f"FROM (SELECT t.ord, (t.ord & {_ROW}) + (SELECT count(*) FROM inbox_gaps g "
-        f"WHERE g.gap < (t.ord & {_ROW})) AS row FROM {STAGE} t WHERE t.ord >> {PART_BITS} = $part"
-        ") AS f WHERE s.ord = f.ord",
+        f"FROM (SELECT t.ord, (t.ord & {_ROW}) + coalesce(g.shift, 0) AS row FROM {STAGE} t "
+        f"ASOF LEFT JOIN inbox_gaps g ON (t.ord & {_ROW}) > g.gap "
+        f"WHERE t.ord >> {PART_BITS} = $part) AS f WHERE s.ord = f.ord",
         {"path": str(item.path), "header": header, "part": part},
     )
     con.execute("DROP TABLE inbox_gaps")
@@ -513,7 +519,7 @@ def _stage_files(con: duckdb.DuckDBPyConnection, files: list[BatchFile]) -> Stag
             line_by_line.append(item)
             continue
         _fix_origins(con, item, part, [r.line for r in rejects])
-        lines = [_read_line(item.path, r.line_start) for r in rejects]
+        lines = _read_lines(item.path, [r.line_start for r in rejects])
         stage_records(
             con,
             source=SOURCE,

@@ -326,3 +326,31 @@ def test_key_conflicts_are_listed_per_key_up_to_a_limit_then_counted(con, write_
     conflicts = [f for f in report.findings if f.kind == "key_conflict"]
     assert len(conflicts) == CONFLICT_EXAMPLES + 1
     assert conflicts[-1].records == 5 and "5 more deployments keys" in conflicts[-1].detail
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("teams.csv", b"team_id,name\nt1,A\nt2,B\xfe\nt3,C,D\nt4,D\n"),
+        (
+            "teams.jsonl",
+            b'{"team_id":"t1","name":"A"}\n{"team_id":"t2","name":"B\xfe"}\n'
+            b'{"team_id":"t3","name":"C\xff"}\n\n{"team_id":"t4","name":"D"}\n',
+        ),  # fmt: skip
+    ],
+)
+def test_lines_after_set_aside_lines_keep_their_own_line_numbers(con, tmp_path, name, content):
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    (folder / name).write_bytes(content)
+    load(con, folder)
+    good = dict(
+        rows(con, "SELECT payload->>'team_id', origin FROM raw.records WHERE problem IS NULL")
+    )
+    last = content.count(b"\n")
+    assert good["t1"].endswith(f"{name}:{2 if name.endswith('csv') else 1}")
+    assert good["t4"].endswith(f"{name}:{last}")
+    bad = [o for (o,) in rows(con, "SELECT origin FROM core.quarantine ORDER BY origin")]
+    assert [o.rsplit(":", 1)[1] for o in bad] == (
+        ["3", "4"] if name.endswith("csv") else ["2", "3"]
+    )
