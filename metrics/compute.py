@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 
 from metrics.registry import MetricDefinition, load_bands, load_registry
+from pipelines.faults import crash_point
 
 FRAMEWORK_DIR = Path(__file__).resolve().parent / "framework"
 
@@ -115,6 +116,7 @@ def build_metrics(con: duckdb.DuckDBPyConnection, as_of: datetime | None = None)
     _run(con, _framework_sql("metric_values"), {})
     aggregate = _framework_sql("aggregate")
     for metric in registry.values():
+        crash_point(f"metric:{metric.name}")
         _events_view(con, metric)
         _run(
             con,

@@ -11,6 +11,8 @@ from typing import Any
 
 import duckdb
 
+from pipelines.faults import crash_point
+
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 
 
@@ -22,6 +24,7 @@ def run_sql_file(
     con: duckdb.DuckDBPyConnection, relative: str, params: dict[str, Any] | None = None
 ) -> None:
     """Execute every statement of `pipelines/sql/<relative>`, binding the parameters it uses."""
+    crash_point(f"sql:{relative}")
     for statement in con.extract_statements(read_sql(relative)):
         text = statement.query
         used = {k: v for k, v in (params or {}).items() if f"${k}" in text}

@@ -5,7 +5,6 @@ import dagster as dg
 from pipelines.defs.resources import WarehouseResource
 from pipelines.defs.transform import TRANSFORM_UPSTREAM
 from pipelines.publish import publish
-from pipelines.sqlfiles import run_sql_file
 
 
 @dg.asset(
@@ -17,14 +16,15 @@ from pipelines.sqlfiles import run_sql_file
 def published_warehouse(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
-    """The read-only copy every reader opens, swapped in atomically, plus Parquet marts.
+    """The read-only copy every reader opens and its Parquet marts, swapped in as one.
 
-    Runs only when everything upstream succeeded, so a failed run leaves the previous copy.
+    Runs only when everything upstream succeeded, so a failed run leaves the previous copy. The
+    run is recorded successful in the new copy and, once it is swapped in, in the working
+    warehouse: a run killed while publishing is never recorded as a success.
     """
     home = warehouse.home()
     with warehouse.connect() as con:
-        run_sql_file(con, "meta/run_finished.sql", {"run_id": context.run.run_id})
-        report = publish(con, home)
+        report = publish(con, home, run_id=context.run.run_id)
     return dg.MaterializeResult(
         metadata={
             "path": str(report.path),
