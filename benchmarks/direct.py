@@ -27,7 +27,7 @@ def run_direct(
     budget still tells how far it got.
     """
     from metrics.compute import build_metrics
-    from pipelines.core import build_core, unknown_inputs
+    from pipelines.core import build_core
     from pipelines.inbox import load_inbox
     from pipelines.marts import MARTS, build_mart
     from pipelines.paths import Home
@@ -61,7 +61,6 @@ def run_direct(
 
         started = time.perf_counter()
         build_core(con)
-        unknown_inputs(con)
         stages["core"] = time.perf_counter() - started
         note("marts")
 

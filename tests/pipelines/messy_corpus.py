@@ -121,6 +121,23 @@ CASES: tuple[Case, ...] = (
     ),  # fmt: skip
     deploy_line_case("truncated_line", line(dep("tl-bad"))[:-9], "not valid JSON"),
     deploy_line_case("deep_array", b"[" * DEEP + b"]" * DEEP, "not a JSON object"),
+    Case(
+        "deep_array_beside_a_broken_line",
+        {
+            "deployments/deep_and_broken.jsonl": jsonl(
+                dep("dab-g1"),
+                b"[" * (DEEP - 1) + b"]" * (DEEP - 1),
+                dep("dab-g2"),
+                b'{"deployment_id": "dab',
+                dep("dab-g3"),
+            )
+        },
+        bad=(
+            ("deep_and_broken.jsonl:2", "not a JSON object"),
+            ("deep_and_broken.jsonl:4", "not valid JSON"),
+        ),
+        good=(("deployments", "dab-g1"), ("deployments", "dab-g2"), ("deployments", "dab-g3")),
+    ),
     deploy_line_case("json_list_line", b'[{"deployment_id": "jl-bad"}]', "not a JSON object"),
     deploy_line_case("json_string_line", b'"deployment jl"', "not a JSON object"),
     deploy_line_case(

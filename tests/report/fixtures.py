@@ -107,6 +107,9 @@ QUARANTINE = [
     ("commits", "github", None, '{}', "sha is required", "GET /commits", "b0",
      datetime(2024, 1, 2, 5, 0)),
 ]  # fmt: skip
+RESOLVED = ("deployments", "inbox", "d-11", '{"id": "d-11"}', "status is not allowed",
+            "deployments.jsonl:5", "b1", datetime(2024, 1, 31, 5, 0), 99, "resolved",
+            datetime(2024, 2, 1, 5, 0))  # fmt: skip
 
 RUNS = [
     ("run-1", datetime(2024, 2, 4, 5, 0), datetime(2024, 2, 4, 5, 3), "success", 3),
@@ -242,10 +245,13 @@ def write_published(path: Path, spec: Spec | None = None) -> Path:
             con.execute(
                 "CREATE TABLE core.quarantine (entity VARCHAR, source VARCHAR, "
                 "record_key VARCHAR, raw_record JSON, reason VARCHAR, origin VARCHAR, "
-                "batch_id VARCHAR, loaded_at TIMESTAMP)"
+                "batch_id VARCHAR, loaded_at TIMESTAMP, raw_seq BIGINT, status VARCHAR, "
+                "resolved_at TIMESTAMP)"
             )
             con.executemany(
-                "INSERT INTO core.quarantine VALUES (?, ?, ?, ?, ?, ?, ?, ?)", QUARANTINE
+                "INSERT INTO core.quarantine VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(*row, seq, "open", None) for seq, row in enumerate(QUARANTINE)]
+                + [RESOLVED],  # fixed and re-sent: counts nowhere
             )
         if "meta.runs" not in skip:
             con.execute(
