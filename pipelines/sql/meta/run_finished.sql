@@ -1,4 +1,5 @@
--- Mark the run successful just before publishing, so the published copy knows its own run.
+-- Mark the run successful: in the new published copy before it is swapped in (so the copy knows
+-- its own run), and in the working warehouse once the swap is done.
 UPDATE meta.runs
 SET finished_at = now()::TIMESTAMP,
     status = 'success',
