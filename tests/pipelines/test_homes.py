@@ -8,7 +8,6 @@ third. Reset tests work on copies of those homes.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import os
@@ -22,32 +21,9 @@ import duckdb
 import pytest
 
 from pipelines import paths
-from pipelines.cli import main
 from pipelines.paths import Home
 from tests.conftest import REPO
-from tests.pipelines.batches import small_org
-
-
-@dataclass
-class Ran:
-    code: int
-    out: str
-    err: str
-
-
-def _main(*argv: str) -> Ran:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(list(argv))
-    return Ran(code, out.getvalue(), err.getvalue())
-
-
-def _published(home: Home, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(home.published), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
+from tests.pipelines.batches import Ran, published_rows, run_cli, small_org
 
 
 def _batch(folder: Path) -> Path:
@@ -80,7 +56,7 @@ def checkout(tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(paths, "DEFAULT_HOME", root / "data")
         patch.setenv("PAVED_HOME", str(root / "mine"))
-        demo = _main("demo", "--no-serve", "--engineers", "20", "--weeks", "4")
+        demo = run_cli("demo", "--no-serve", "--engineers", "20", "--weeks", "4")
         yield Checkout(root, root / "data", root / "mine", demo)
 
 
@@ -90,7 +66,7 @@ def fresh(tmp_path_factory) -> tuple[Home, Ran]:
     home = Home(tmp_path_factory.mktemp("fresh") / "home")
     home.root.mkdir()
     (home.root / "paved.toml").write_text("[rules]\nmin_group_size = 5\n")
-    return home, _main("run", "--home", str(home.root))
+    return home, run_cli("run", "--home", str(home.root))
 
 
 # --- the demo's own home --------------------------------------------------------------------
@@ -115,14 +91,14 @@ def test_the_demo_batch_is_written_to_demo_batch(checkout):
 
 def test_a_reader_without_a_home_reads_the_demos_and_says_so_in_one_line(checkout, monkeypatch):
     monkeypatch.delenv("PAVED_HOME")
-    ran = _main("sql", "--format", "csv", "select count(*) > 0 as has from metrics.metric_values")
+    ran = run_cli("sql", "--format", "csv", "select count(*) > 0 as has from metrics.metric_values")
     assert (ran.code, ran.out) == (0, "has\nTrue\n")
     [line] = ran.err.splitlines()
     assert "reading the demo's home" in line and str(checkout.demo_home.root) in line
 
 
 def test_a_reader_with_paved_home_set_never_falls_back_to_the_demo(checkout):
-    ran = _main("sql", "select 1")
+    ran = run_cli("sql", "select 1")
     assert ran.code == 2
     assert "demo's home" not in ran.err and "Traceback" not in ran.err
 
@@ -130,7 +106,7 @@ def test_a_reader_with_paved_home_set_never_falls_back_to_the_demo(checkout):
 def test_loading_a_batch_into_the_demo_home_is_refused_with_exit_2(checkout):
     before = checkout.demo_home.warehouse.stat().st_mtime_ns
     batch = _batch(checkout.root / "my-batch")
-    ran = _main("run", "--home", str(checkout.demo_home.root), "--inbox", str(batch))
+    ran = run_cli("run", "--home", str(checkout.demo_home.root), "--inbox", str(batch))
     assert ran.code == 2
     [line] = ran.err.splitlines()
     assert "is the demo's home" in line and "--into-demo" in line and "paved reset" in line
@@ -139,7 +115,7 @@ def test_loading_a_batch_into_the_demo_home_is_refused_with_exit_2(checkout):
 
 def test_a_demo_into_a_home_with_other_data_is_refused(fresh):
     home, _ = fresh
-    ran = _main("demo", "--home", str(home.root), "--no-serve")
+    ran = run_cli("demo", "--home", str(home.root), "--no-serve")
     assert ran.code == 2 and "not the demo's" in ran.err
     assert home.warehouse.is_file() and home.kind() == "data"
 
@@ -149,7 +125,7 @@ def test_a_home_in_the_old_demo_layout_counts_as_the_demos(tmp_path):
     duckdb.connect(str(home.published)).close()
     (home.root / "demo" / "inbox").mkdir(parents=True)
     assert home.kind() == "demo"
-    ran = _main("run", "--home", str(home.root), "--inbox", str(_batch(tmp_path / "b")))
+    ran = run_cli("run", "--home", str(home.root), "--inbox", str(_batch(tmp_path / "b")))
     assert ran.code == 2 and "--into-demo" in ran.err
 
 
@@ -163,17 +139,18 @@ def test_readers_skip_an_old_layout_demo_in_data_for_the_demos_home(tmp_path, mo
     (data.root / "demo" / "inbox").mkdir()  # the old layout: data/ was the demo's home
     monkeypatch.setattr(paths, "DEFAULT_HOME", data.root)
     monkeypatch.delenv("PAVED_HOME", raising=False)
-    ran = _main("sql", "--format", "csv", "select home from which")
+    ran = run_cli("sql", "--format", "csv", "select home from which")
     assert (ran.code, ran.out) == (0, "home\ndemo\n")
 
 
 def test_into_demo_loads_into_the_demo_home_on_purpose(checkout):
     batch = _batch(checkout.root / "mixed-batch")
-    ran = _main("run", "--home", str(checkout.demo_home.root), "--inbox", str(batch),
+    ran = run_cli("run", "--home", str(checkout.demo_home.root), "--inbox", str(batch),
                 "--into-demo")  # fmt: skip
     assert ran.code == 0, ran.err
-    assert _published(checkout.demo_home, "SELECT name FROM core.teams WHERE team_id = 'pay'") == [
-        ("Payments",)]
+    assert published_rows(
+        checkout.demo_home, "SELECT name FROM core.teams WHERE team_id = 'pay'"
+    ) == [("Payments",)]
     assert checkout.demo_home.kind() == "demo"
 
 
@@ -183,8 +160,8 @@ def test_into_demo_loads_into_the_demo_home_on_purpose(checkout):
 def test_a_run_with_nothing_to_load_publishes_an_empty_warehouse(fresh):
     home, ran = fresh
     assert ran.code == 0, ran.err
-    assert _published(home, "SELECT count(*) FROM metrics.metric_values") == [(0,)]
-    assert _published(home, "SELECT count(*) FROM core.deployments") == [(0,)]
+    assert published_rows(home, "SELECT count(*) FROM metrics.metric_values") == [(0,)]
+    assert published_rows(home, "SELECT count(*) FROM core.deployments") == [(0,)]
     assert "Traceback" not in ran.err
 
 
@@ -211,14 +188,14 @@ def test_reset_without_a_terminal_or_yes_is_refused_with_exit_2(fresh, tmp_path,
     home = _copy(fresh[0], tmp_path / "home")
     before = _tree(home.root)
     monkeypatch.setattr(sys, "stdin", io.StringIO(""))
-    ran = _main("reset", "--home", str(home.root))
+    ran = run_cli("reset", "--home", str(home.root))
     assert ran.code == 2 and "--yes" in ran.err and "Traceback" not in ran.err
     assert _tree(home.root) == before
 
 
 def test_reset_yes_empties_the_home_and_keeps_the_users_paved_toml(fresh, tmp_path):
     home = _copy(fresh[0], tmp_path / "home")
-    ran = _main("reset", "--home", str(home.root), "--yes")
+    ran = run_cli("reset", "--home", str(home.root), "--yes")
     assert ran.code == 0, ran.err
     assert os.listdir(home.root) == ["paved.toml"]
 
@@ -228,7 +205,7 @@ def test_reset_asks_on_a_terminal_and_no_keeps_everything(fresh, tmp_path, monke
     before = _tree(home.root)
     monkeypatch.setattr(sys, "stdin", _Terminal())
     monkeypatch.setattr("builtins.input", lambda _prompt: "n")
-    assert _main("reset", "--home", str(home.root)).code == 1
+    assert run_cli("reset", "--home", str(home.root)).code == 1
     assert _tree(home.root) == before
 
 
@@ -236,13 +213,13 @@ def test_reset_asks_on_a_terminal_and_yes_empties(fresh, tmp_path, monkeypatch):
     home = _copy(fresh[0], tmp_path / "home")
     monkeypatch.setattr(sys, "stdin", _Terminal())
     monkeypatch.setattr("builtins.input", lambda _prompt: "y")
-    assert _main("reset", "--home", str(home.root)).code == 0
+    assert run_cli("reset", "--home", str(home.root)).code == 0
     assert os.listdir(home.root) == ["paved.toml"]
 
 
 def test_reset_of_the_demo_home_removes_the_demos_copy_of_paved_toml_too(checkout, tmp_path):
     home = _copy(checkout.demo_home, tmp_path / "demo")
-    assert _main("reset", "--home", str(home.root), "--yes").code == 0
+    assert run_cli("reset", "--home", str(home.root), "--yes").code == 0
     assert os.listdir(home.root) == []
 
 
@@ -252,7 +229,7 @@ def test_reset_of_data_leaves_the_demos_home_inside_it(tmp_path):
     for home in (data, demo):
         duckdb.connect(str(home.published)).close()
     (data.root / "demo" / "inbox").mkdir()  # the old layout's batch: data/ was the demo's home
-    assert _main("reset", "--home", str(data.root), "--yes").code == 0
+    assert run_cli("reset", "--home", str(data.root), "--yes").code == 0
     assert _tree(data.root) == {"demo", "demo/published", "demo/published/paved.duckdb"}
 
 
@@ -269,7 +246,7 @@ def test_reset_is_refused_while_a_run_holds_the_home(fresh, tmp_path):
                                text=True, cwd=REPO)  # fmt: skip
     try:
         assert process.stdout.readline().strip() == "held"
-        ran = _main("reset", "--home", str(home.root), "--yes")
+        ran = run_cli("reset", "--home", str(home.root), "--yes")
     finally:
         process.kill()
         process.wait()

@@ -12,10 +12,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from pipelines.paths import Home
+from tests.pipelines.batches import published_rows
 from tests.pipelines.messy_corpus import CASES, FIXED, write_corpus
 from tests.pipelines.messy_corpus import jsonl as as_jsonl
 
@@ -44,11 +44,7 @@ class Runs:
         self.second = paved(self.home.root, "run", "--inbox", str(batch), "--inbox", str(fix))
 
     def query(self, sql: str, params: list | None = None) -> list[tuple]:
-        con = duckdb.connect(str(self.home.published), read_only=True)
-        try:
-            return con.execute(sql, params or []).fetchall()
-        finally:
-            con.close()
+        return published_rows(self.home, sql, params)
 
 
 @pytest.fixture(scope="module")

@@ -5,22 +5,13 @@ from __future__ import annotations
 import json
 from datetime import date
 
-import duckdb
 import pytest
 
 from pipelines import runner
 from pipelines.paths import Home
 from pipelines.query import run_query
 from pipelines.sql_examples import EXAMPLES
-from tests.pipelines.batches import small_org
-
-
-def published_rows(home: Home, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(home.published), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
+from tests.pipelines.batches import published_rows, small_org
 
 
 def _write(folder, files: dict[str, list[dict]]) -> None:
@@ -41,10 +32,15 @@ def ran(tmp_path_factory):
 
 def test_a_batch_flows_to_published_metric_values(ran):
     home, _, summary = ran
-    weekly = dict(published_rows(home, """
+    weekly = dict(
+        published_rows(
+            home,
+            """
         SELECT period_start, value FROM metrics.metric_values
         WHERE metric = 'deployment_frequency' AND grain = 'week' AND scope = 'org'
-        ORDER BY period_start"""))
+        ORDER BY period_start""",
+        )
+    )
     assert weekly[date(2024, 3, 4)] == 2
     assert weekly[date(2024, 3, 11)] == 0  # staging only: an empty week is present with 0
     assert weekly[date(2024, 3, 18)] == 1
@@ -52,18 +48,24 @@ def test_a_batch_flows_to_published_metric_values(ran):
 
 def test_change_fail_rate_counts_the_deployment_an_incident_follows(ran):
     home, _, _ = ran
-    assert published_rows(home, """
+    assert published_rows(
+        home,
+        """
         SELECT numerator, denominator, value FROM metrics.metric_values
         WHERE metric = 'change_fail_rate' AND grain = 'week' AND scope = 'org'
-          AND period_start = DATE '2024-03-04'""") == [(1.0, 2.0, 0.5)]
+          AND period_start = DATE '2024-03-04'""",
+    ) == [(1.0, 2.0, 0.5)]
 
 
 def test_an_undefined_ratio_is_null_not_zero(ran):
     home, _, _ = ran
-    assert published_rows(home, """
+    assert published_rows(
+        home,
+        """
         SELECT value, denominator FROM metrics.metric_values
         WHERE metric = 'change_fail_rate' AND grain = 'week' AND scope = 'org'
-          AND period_start = DATE '2024-03-11'""") == [(None, 0.0)]
+          AND period_start = DATE '2024-03-11'""",
+    ) == [(None, 0.0)]
 
 
 def test_every_step_reports_row_counts_and_no_check_fails(ran):
@@ -76,7 +78,8 @@ def test_every_step_reports_row_counts_and_no_check_fails(ran):
 def test_the_run_and_its_rules_are_recorded_in_the_published_copy(ran):
     home, _, summary = ran
     [(status, rules)] = published_rows(
-        home, f"SELECT status, rules FROM meta.runs WHERE run_id = '{summary.run_id}'")
+        home, f"SELECT status, rules FROM meta.runs WHERE run_id = '{summary.run_id}'"
+    )
     assert status == "success"
     assert json.loads(rules)["production_env_regex"] == "^(prod|production)$"
 
@@ -114,10 +117,13 @@ def test_every_documented_example_query_runs_on_a_real_warehouse(ran, example):
 
 def test_every_published_table_and_column_has_a_description(ran):
     home, _, _ = ran
-    undocumented = published_rows(home, """
+    undocumented = published_rows(
+        home,
+        """
         SELECT schema_name || '.' || table_name FROM duckdb_tables() WHERE comment IS NULL
         UNION ALL
         SELECT schema_name || '.' || table_name || '.' || column_name FROM duckdb_columns()
         WHERE comment IS NULL AND schema_name IN ('core', 'marts', 'metrics', 'meta')
-          AND table_name NOT IN ('quarantine', 'engineer_aliases', 'alias_conflicts')""")
+          AND table_name NOT IN ('quarantine', 'engineer_aliases', 'alias_conflicts')""",
+    )
     assert undocumented == []

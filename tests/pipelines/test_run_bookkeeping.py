@@ -10,33 +10,29 @@ second process and need no run of their own.
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import os
 import signal
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import pytest
 
-from pipelines.cli import main
 from pipelines.paths import Home
 from tests.conftest import REPO
-from tests.pipelines.batches import DEPLOYMENTS, INCIDENTS, small_org
+from tests.pipelines.batches import (
+    DEPLOYMENTS,
+    INCIDENTS,
+    Ran,
+    published_rows,
+    run_cli,
+    small_org,
+)
 
 BAD_DEPLOYMENT = {**DEPLOYMENTS[0], "deployment_id": "d-bad", "finished_at": None}
 BAD_INCIDENT = {**INCIDENTS[0], "incident_id": "i-bad", "opened_at": None}
-
-
-@dataclass
-class Ran:
-    code: int
-    out: str
-    err: str
 
 
 def _write(folder: Path, files: dict[str, list[dict]]) -> Path:
@@ -44,21 +40,6 @@ def _write(folder: Path, files: dict[str, list[dict]]) -> Path:
     for entity, records in files.items():
         (folder / f"{entity}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
     return folder
-
-
-def _main(*argv: str) -> Ran:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(list(argv))
-    return Ran(code, out.getvalue(), err.getvalue())
-
-
-def _published(home: Home, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(home.published), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 @pytest.fixture(scope="module")
@@ -82,9 +63,11 @@ def killed(home: Home) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def recovered(home: Home, killed) -> Ran:
     """The next run on that home, with one deployment that has no finished_at (quarantined)."""
-    batch = _write(home.root.parent / "batch-bad", {**small_org(),
-                                                     "deployments": [*DEPLOYMENTS, BAD_DEPLOYMENT]})
-    return _main("run", "--home", str(home.root), "--inbox", str(batch))
+    batch = _write(
+        home.root.parent / "batch-bad",
+        {**small_org(), "deployments": [*DEPLOYMENTS, BAD_DEPLOYMENT]},
+    )
+    return run_cli("run", "--home", str(home.root), "--inbox", str(batch))
 
 
 @pytest.fixture(scope="module")
@@ -96,14 +79,14 @@ def failed(home: Home, recovered) -> Ran:
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr("pipelines.defs.transform.build_metrics", broken)
-        return _main("run", "--home", str(home.root))
+        return run_cli("run", "--home", str(home.root))
 
 
 @pytest.fixture(scope="module")
 def strict(home: Home, failed) -> Ran:
     """A `--strict` run whose batch adds one more record that breaks the contract."""
     batch = _write(home.root.parent / "batch-worse", {"incidents": [BAD_INCIDENT]})
-    return _main("run", "--home", str(home.root), "--inbox", str(batch), "--strict")
+    return run_cli("run", "--home", str(home.root), "--inbox", str(batch), "--strict")
 
 
 def test_the_crash_point_kills_the_run(killed):
@@ -115,7 +98,7 @@ def test_a_killed_run_does_not_block_the_next_one(recovered):
 
 
 def test_the_next_run_marks_a_killed_run_abandoned_with_no_finish_time(home, recovered):
-    runs = _published(home, "SELECT status, finished_at IS NULL FROM meta.runs "
+    runs = published_rows(home, "SELECT status, finished_at IS NULL FROM meta.runs "
                             "ORDER BY started_at LIMIT 2")  # fmt: skip
     assert runs == [("abandoned", True), ("success", False)]
 
@@ -135,14 +118,18 @@ def test_strict_exits_2_naming_the_new_quarantined_records_and_how_to_list_them(
 
 def test_a_failed_run_shows_as_failed_once_the_next_run_publishes(home, failed, strict):
     assert failed.code == 1 and "metrics exploded" in failed.err
-    runs = _published(home, "SELECT status, finished_at IS NOT NULL FROM meta.runs "
+    runs = published_rows(home, "SELECT status, finished_at IS NOT NULL FROM meta.runs "
                             "ORDER BY started_at")  # fmt: skip
     assert runs[2] == ("failed", True)
 
 
 def test_strict_still_publishes(home, strict):
-    assert _published(home, "SELECT status FROM meta.runs ORDER BY started_at") == [
-        ("abandoned",), ("success",), ("failed",), ("success",)]
+    assert published_rows(home, "SELECT status FROM meta.runs ORDER BY started_at") == [
+        ("abandoned",),
+        ("success",),
+        ("failed",),
+        ("success",),
+    ]
 
 
 def test_the_data_quality_page_says_a_run_was_abandoned(home, recovered, monkeypatch):
@@ -199,7 +186,7 @@ def test_a_second_run_is_refused_in_one_sentence_and_leaves_last_run_as_it_was(h
     last_run = (home.root / "state" / "last_run.json").read_bytes()
     published = home.published.stat().st_mtime_ns
     with _holding(HOLD_RUN_LOCK, str(home.root / "state" / "run.lock")) as pid:
-        ran = _main("run", "--home", str(home.root))
+        ran = run_cli("run", "--home", str(home.root))
     assert (ran.code, ran.out, ran.err) == (1, "", _busy(home, pid))
     assert (home.root / "state" / "last_run.json").read_bytes() == last_run
     assert home.published.stat().st_mtime_ns == published
@@ -207,7 +194,7 @@ def test_a_second_run_is_refused_in_one_sentence_and_leaves_last_run_as_it_was(h
 
 def test_a_demo_on_a_busy_home_is_refused_before_it_removes_anything(home, strict):
     with _holding(HOLD_RUN_LOCK, str(home.root / "state" / "run.lock")) as pid:
-        ran = _main("demo", "--home", str(home.root), "--no-serve")
+        ran = run_cli("demo", "--home", str(home.root), "--no-serve")
     assert (ran.code, ran.err) == (1, _busy(home, pid))
     assert home.warehouse.is_file()
 
@@ -216,6 +203,6 @@ def test_a_warehouse_another_process_holds_is_refused_the_same_way(home, strict)
     """E.g. a run that `paved dev` started: it holds the warehouse, not our lock file."""
     last_run = (home.root / "state" / "last_run.json").read_bytes()
     with _holding(HOLD_WAREHOUSE, str(home.warehouse)) as pid:
-        ran = _main("run", "--home", str(home.root))
+        ran = run_cli("run", "--home", str(home.root))
     assert (ran.code, ran.err) == (1, _busy(home, pid))
     assert (home.root / "state" / "last_run.json").read_bytes() == last_run
