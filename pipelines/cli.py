@@ -445,10 +445,18 @@ def cmd_report(args: argparse.Namespace, target: Home) -> int:
 
 
 def _serve(target: Home, port: int, host: str) -> int:
-    from dashboards.serve import serve
+    """Serve the dashboard; a sign-in that cannot work (a broken or incomplete `[auth]` in
+    Streamlit's secrets) is bad input: exit 2, one sentence, Streamlit never started."""
+    from dashboards.serve import SignInMisconfigured, secrets_files, serve, sign_in_problem
 
+    problem = sign_in_problem(secrets_files())
+    if problem is not None:
+        raise BadInput(f"the dashboard was not started: {problem}")
     print(f"paved: dashboard on http://{host}:{port}  (Ctrl+C to stop)")
-    return serve(target.root, port=port, host=host)
+    try:
+        return serve(target.root, port=port, host=host)
+    except SignInMisconfigured as exc:  # the file changed between the two checks
+        raise BadInput(f"the dashboard was not started: {exc}") from None
 
 
 def cmd_dashboard(args: argparse.Namespace, target: Home) -> int:
