@@ -131,7 +131,10 @@ def _target(args: argparse.Namespace) -> Home:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from pipelines.redact import install_logging, redact
+
     args = _parser().parse_args(argv)
+    install_logging()  # every log record, from here on, has its secrets masked
     try:
         target = _target(args)
         handler = {
@@ -147,7 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (BadInput, InboxError, ConfigError) as exc:
         if args.debug:
             raise
-        print(f"paved: {exc}", file=sys.stderr)
+        print(f"paved: {redact(exc)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("paved: interrupted", file=sys.stderr)
@@ -159,19 +162,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         from pipelines.runner import HomeBusy, PipelineError
 
         if isinstance(exc, QueryRefused):
-            print(f"paved sql: {exc}", file=sys.stderr)
+            print(f"paved sql: {redact(exc)}", file=sys.stderr)
             return EXIT_BAD_INPUT
         if isinstance(exc, HomeBusy):
-            print(f"paved: {exc}", file=sys.stderr)
+            print(f"paved: {redact(exc)}", file=sys.stderr)
             return EXIT_FAILURE
         if isinstance(exc, PipelineError):
             print(
-                f"paved: the run failed, the published warehouse is unchanged: {exc}",
+                f"paved: the run failed, the published warehouse is unchanged: {redact(exc)}",
                 file=sys.stderr,
             )
             return EXIT_FAILURE
         print(
-            f"paved: {type(exc).__name__}: {exc} (rerun with --debug for details)", file=sys.stderr
+            f"paved: {type(exc).__name__}: {redact(exc)} (rerun with --debug for details)",
+            file=sys.stderr,
         )
         return EXIT_FAILURE
 

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from pipelines.paths import Home
+from pipelines.redact import install_logging, redact, redact_obj, register_config
 from pipelines.sqlfiles import run_sql_file
 from pipelines.warehouse import close_warehouses, run_connection
 
@@ -182,7 +183,8 @@ def _write_last_run(home: Home, payload: dict[str, object]) -> None:
     state = home.root / "state"
     state.mkdir(parents=True, exist_ok=True)
     tmp = state / "last_run.json.partial"
-    tmp.write_text(json.dumps(payload, indent=2, default=str), encoding="utf-8")
+    clean = redact_obj(json.loads(json.dumps(payload, default=str)))
+    tmp.write_text(json.dumps(clean, indent=2), encoding="utf-8")
     tmp.replace(state / "last_run.json")
 
 
@@ -198,12 +200,35 @@ def run_pipeline(
     HomeBusy, before anything is written, when another run holds the home.
     """
     home.ensure()
+    install_logging()
+    _register_secrets(home, config_path)
+    if progress is not None:
+        progress = _redacted(progress)
     with home_lock(home):
         try:
             _open_warehouse(home)
             return _run_locked(home, inboxes, config_path, progress, full_resync)
         finally:
             close_warehouses()
+
+
+def _register_secrets(home: Home, config_path: Path | None) -> None:
+    """Register the values of every `*_env` variable the run's configuration names (resolved as
+    the warehouse resource resolves it) before any source runs. A file that does not load is
+    left to the run to report."""
+    from pipelines.config import ConfigError, load_config
+
+    explicit = config_path or os.environ.get("PAVED_CONFIG") or None
+    default = home.root / "paved.toml"
+    try:
+        config = load_config(explicit or (default if default.is_file() else None))
+    except (ConfigError, OSError):
+        return
+    register_config(config)
+
+
+def _redacted(progress: Progress) -> Progress:
+    return lambda line: progress(redact(line))
 
 
 def _open_warehouse(home: Home) -> None:
@@ -229,7 +254,8 @@ def _open_warehouse(home: Home) -> None:
 def _refused_to_open(home: Home, exc: Exception) -> NoReturn:
     """A warehouse that cannot be opened (damaged, unreadable) fails the run like a step would."""
     now = datetime.now(UTC).isoformat()
-    first = next((line.strip() for line in str(exc).splitlines() if line.strip()), repr(exc))
+    text = redact(exc)
+    first = next((line.strip() for line in text.splitlines() if line.strip()), redact(repr(exc)))
     message = f"could not open the working warehouse {home.warehouse}: {first}"
     _write_last_run(
         home,
@@ -332,7 +358,7 @@ def _failure_message(result) -> str:
             cause = error
             while cause.cause is not None:  # the user error, not Dagster's wrapper
                 cause = cause.cause
-            lines = [line.strip() for line in (cause.message or "").splitlines()]
+            lines = [line.strip() for line in redact(cause.message or "").splitlines()]
             text = next((line for line in lines if line), "unknown error")
-            return f"step {event.step_key} failed: {text}"
+            return redact(f"step {event.step_key} failed: {text}")
     return "the run failed before any step started (see the Dagster logs with `paved dev`)"

@@ -33,6 +33,7 @@ from pipelines.connectors.opsgenie import OpsgenieConnector
 from pipelines.connectors.pagerduty import PagerDutyConnector
 from pipelines.connectors.state import SyncState
 from pipelines.raw import ensure_raw
+from pipelines.redact import redact, register
 
 log = logging.getLogger("pipelines.connectors")
 
@@ -90,10 +91,10 @@ class SourceSyncError(ConnectorError):
     def __init__(self, report: SyncReport) -> None:
         self.report = report
         lines = "\n  ".join(report.errors)
-        super().__init__(
+        super().__init__(redact(
             f"source {report.source!r} ({report.type}): {len(report.errors)} part(s) failed; "
             f"the rest loaded ({report.total_records} records):\n  {lines}"
-        )
+        ))
 
 
 def _connector_class(name: str, settings: Mapping[str, Any]) -> type[Connector]:
@@ -149,6 +150,7 @@ def _token(name: str, settings: Mapping[str, Any], env: Mapping[str, str],
             f"[sources.{name}]: environment variable {var} is not set; export it (or add it "
             "to .env) before running"
         )
+    register([token])  # masked in every message from now on, whoever called us
     return token
 
 

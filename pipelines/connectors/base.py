@@ -23,6 +23,7 @@ from pipelines.connectors.errors import ConnectorError, SourceConfigError
 from pipelines.connectors.mapping import parse_ts
 from pipelines.connectors.state import StreamState, SyncState
 from pipelines.raw import write_records
+from pipelines.redact import redact
 
 log = logging.getLogger("pipelines.connectors")
 
@@ -206,11 +207,13 @@ class Connector:
                 self.ctx.sink.flush()
             except ConnectorError as exc:
                 self.ctx.sink.discard()
-                log.error("[%s] %s: %s", self.ctx.name, label, exc)
-                errors.append(f"{label}: {exc}")
+                error = f"{label}: {redact(exc)}"  # the one place a unit's failure becomes text
+                log.error("[%s] %s", self.ctx.name, error)
+                errors.append(error)
         return errors
 
     def warn(self, message: str) -> None:
+        message = redact(message)
         if message not in self.ctx.warnings:
             log.warning("[%s] %s", self.ctx.name, message)
             self.ctx.warnings.append(message)

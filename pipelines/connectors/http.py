@@ -7,7 +7,9 @@ behaviour lives in `ResilientTransport`, so a test can hand in a client bound to
 and still exercise the real retry logic. Sleeping and the clock are injected, so tests never wait.
 
 Secrets: tokens travel only in request headers that connectors add per request. Nothing here logs
-headers, and every URL that reaches a log line or an error is passed through `safe_url` first.
+headers, every URL that reaches a log line or an error is passed through `safe_url` first, and
+what a provider answers (an error body may echo the token) is passed through `pipelines.redact`
+before it becomes part of a message.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Any
 import httpx
 
 from pipelines.connectors.errors import ConnectorError, RateLimitExhausted
+from pipelines.redact import redact
 
 log = logging.getLogger("pipelines.connectors.http")
 
@@ -43,12 +46,12 @@ def safe_url(url: httpx.URL | str) -> str:
             (k, "***" if _SECRET_PARAMS.search(k) else v) for k, v in u.params.multi_items()
         ]
         u = u.copy_with(params=params)
-    return str(u)
+    return redact(str(u))
 
 
 def describe(request: httpx.Request) -> str:
     """`METHOD url` for messages, never with secrets."""
-    return f"{request.method} {safe_url(request.url)}"
+    return redact(f"{request.method} {safe_url(request.url)}")
 
 
 @dataclass
@@ -350,12 +353,12 @@ def _error_message(response: httpx.Response, what: str) -> str:
         body = response.json()
         if isinstance(body, dict):
             msg = body.get("message") or body.get("error") or body.get("errors")
-            if msg:
-                detail = f" ({str(msg)[:200]})"
+            if msg:  # providers echo what they were sent: redact before cutting
+                detail = f" ({redact(msg)[:200]})"
     except ValueError:
         pass
     subject = f" reading {what}" if what else ""
-    return f"{describe(response.request)}{subject}: HTTP {status}{detail}; {hint}"
+    return redact(f"{describe(response.request)}{subject}: HTTP {status}{detail}; {hint}")
 
 
 def iter_link_pages(

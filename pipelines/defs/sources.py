@@ -8,15 +8,23 @@ says which source to look at.
 """
 
 import json
+import logging
 from datetime import UTC, datetime
 
 import dagster as dg
 
 from pipelines.connectors import SOURCE_TYPES, ConnectorError, SourceSyncError, sync_source
 from pipelines.defs.resources import WarehouseResource
+from pipelines.redact import install_logging, redact, redact_obj, register_config
 from pipelines.sqlfiles import run_sql_file
 
 SOURCE_KEYS = [dg.AssetKey(["raw", kind]) for kind in SOURCE_TYPES]
+log = logging.getLogger("pipelines.defs.sources")
+
+
+class SourceCrashed(RuntimeError):
+    """A connector failed with an unexpected error (a bug); the message is redacted and the
+    original chain is not attached, so the Dagster run storage never holds what it said."""
 
 
 def _record(
@@ -29,7 +37,9 @@ def _record(
     report: dict | None,
     error: str | None,
 ) -> None:
-    report = report or {}
+    # The one place a source's outcome is written: whatever a provider echoed is masked here.
+    report = redact_obj(report or {})
+    error = redact(error) if error is not None else None
     run_sql_file(
         con,
         "meta/source_run.sql",
@@ -66,6 +76,8 @@ def _source_asset(kind: str) -> dg.AssetsDefinition:
     )
     def _asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         config = warehouse.config()
+        install_logging()  # also when Dagster itself runs the job (`paved dev`, the schedule)
+        register_config(config)  # every configured secret, before any source runs
         sources = {n: s for n, s in config.sources.items() if s.get("type") == kind}
         outcome: dict[str, str] = {}
         failures: list[str] = []
@@ -99,10 +111,15 @@ def _source_asset(kind: str) -> dg.AssetsDefinition:
                         exc.report.as_dict(),
                         str(exc),
                     )
-                    failures.append(str(exc))
+                    failures.append(redact(exc))
                 except ConnectorError as exc:  # configuration or a failure before any data
                     _record(con, context.run.run_id, name, kind, started, "failed", None, str(exc))
-                    failures.append(str(exc))
+                    failures.append(redact(exc))
+                except Exception as exc:  # a bug: fail the step, but not with a secret in it
+                    log.exception("[%s] sync crashed", name)  # redacted by pipelines.redact
+                    raise SourceCrashed(
+                        f"source {name!r} ({kind}) crashed: {type(exc).__name__}: {redact(exc)}"
+                    ) from None
         for failure in failures:
             context.log.error(failure)
         yield dg.MaterializeResult(

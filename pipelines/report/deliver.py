@@ -24,8 +24,7 @@ import ssl
 import time
 import tomllib
 import uuid
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -37,6 +36,7 @@ import httpx
 
 from pipelines.config_models import ReportSection, SectionError, check
 from pipelines.paths import Home
+from pipelines.redact import install_logging, redact, register, register_config
 from pipelines.report.render import ReportResult
 
 log = logging.getLogger(__name__)
@@ -214,44 +214,21 @@ def _retry_after(response: httpx.Response) -> float | None:
         return None
 
 
-class _Redact(logging.Filter):
-    """Replaces a secret in log records: httpx logs every request URL at INFO."""
-
-    def __init__(self, secret: str):
-        super().__init__()
-        self.secret = secret
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if self.secret in message:
-            record.msg, record.args = message.replace(self.secret, "<redacted>"), ()
-        return True
-
-
-@contextmanager
-def _redacted(secret: str, loggers: tuple[str, ...] = ("httpx", "httpcore")) -> Iterator[None]:
-    redact = _Redact(secret)
-    for name in loggers:
-        logging.getLogger(name).addFilter(redact)
-    try:
-        yield
-    finally:
-        for name in loggers:
-            logging.getLogger(name).removeFilter(redact)
-
-
 def post_slack(client: httpx.Client, url: str, payload: dict[str, Any], env_name: str) -> None:
-    """One POST to the webhook. Errors and logs never carry the URL: it is the secret."""
+    """One POST to the webhook. Errors and logs never carry the URL: it is the secret (httpx logs
+    every request URL at INFO: the URL is registered with `pipelines.redact`, which masks it in
+    every log record)."""
+    register([url])
+    install_logging()
     try:
-        with _redacted(url):
-            response = client.post(url, json=payload)
+        response = client.post(url, json=payload)
     except httpx.TransportError as exc:
         raise DeliveryError(f"Slack webhook unreachable ({type(exc).__name__})", True) from None
     code = response.status_code
     if code == 429 or code >= 500:
         raise DeliveryError(f"Slack answered HTTP {code}", True, _retry_after(response))
     if code >= 400:
-        body = response.text[:200].strip()
+        body = redact(response.text)[:200].strip()  # a server may echo what it was sent
         raise DeliveryError(
             f"Slack rejected the message: HTTP {code} {body!r}; check the webhook URL in "
             f"${env_name} (revoked or mistyped?)",
@@ -338,7 +315,7 @@ def send_email(msg: EmailMessage, config: Mapping[str, Any], env: Mapping[str, s
         )
         hint = " (check the user and password env vars)" if exc.smtp_code in (530, 534, 535) else ""
         raise DeliveryError(
-            f"SMTP {host}:{port} answered {exc.smtp_code} {message[:200]}{hint}",
+            f"SMTP {host}:{port} answered {exc.smtp_code} {redact(message)[:200]}{hint}",
             400 <= exc.smtp_code < 500,
         ) from None
     except (smtplib.SMTPException, OSError) as exc:
@@ -369,6 +346,8 @@ def deliver_report(
     """
     validate_config(config)
     env = os.environ if env is None else env
+    install_logging()
+    register_config(config, env)  # the webhook URL, the SMTP user and password
     ledger = Ledger.for_home(home)
     attempts = int(config.get("max_attempts", DEFAULT_ATTEMPTS))
     backoff = float(config.get("backoff_seconds", DEFAULT_BACKOFF_S))
@@ -388,9 +367,10 @@ def deliver_report(
                 f"already delivered at {previous.get('delivered_at')}; use --force to resend",
             )
         used, error = with_retries(send, attempts, backoff, sleep)
-        if error is not None:
-            log.warning("report: %s delivery of %s failed: %s", channel, result.week, error)
-            return DeliveryOutcome(channel, result.week, "failed", used, str(error))
+        if error is not None:  # the one place a failure becomes an outcome's text
+            message = redact(error)
+            log.warning("report: %s delivery of %s failed: %s", channel, result.week, message)
+            return DeliveryOutcome(channel, result.week, "failed", used, message)
         ledger.record(result.week, channel, {
             "delivered_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "attempts": used,
@@ -409,7 +389,7 @@ _Run = Callable[[str, "str | None", Callable[[], None]], DeliveryOutcome]
 
 
 def _misconfigured(channel: str, week: str, message: str) -> DeliveryOutcome:
-    return DeliveryOutcome(channel, week, "failed", 0, message)
+    return DeliveryOutcome(channel, week, "failed", 0, redact(message))
 
 
 def _deliver_slack(

@@ -201,3 +201,36 @@ def link_page(
         headers["Link"] = f'<{server.base_url}{req.path}?{urlencode(query, doseq=True)}>; ' \
                           'rel="next"'
     return Reply(200, body, headers)
+
+
+# -- a provider that leaks the caller's credential back ------------------------------------
+def credential_of(req: Request) -> str:
+    """The secret part of the request's credential, whatever the scheme: `Bearer x`, `token x`,
+    PagerDuty's `Token token=x`, `GenieKey x`, or GitLab's `PRIVATE-TOKEN: x`."""
+    auth = req.headers.get("authorization") or req.headers.get("private-token") or ""
+    value = auth.split(None, 1)[-1] if " " in auth else auth
+    return value.removeprefix("token=")
+
+
+def leaky_provider(server: FakeServer, pattern: str = r"/.*") -> None:
+    """Answer every request under `pattern` like a careless provider that echoes the credential:
+    first a redirect whose `Location` carries it as `?access_token=` (and `?private_token=`), then,
+    on the redirected request, a 401 that repeats it in response headers and in the JSON error
+    body (bare, as the Authorization header, and inside a URL)."""
+
+    def handle(req: Request, _m: re.Match[str]) -> Reply:
+        secret = credential_of(req)
+        auth = req.headers.get("authorization") or f"PRIVATE-TOKEN {secret}"
+        echo = {"X-Echo-Authorization": auth, "X-Echo-Token": secret,
+                "WWW-Authenticate": f'Bearer error="invalid_token", token="{secret}"'}
+        if req.arg("access_token") is None:
+            query = urlencode({"access_token": secret, "private_token": secret, "page": "1"})
+            return Reply(302, None, {**echo, "Location": f"{server.base_url}{req.path}?{query}"})
+        return Reply(401, {
+            "message": f"Bad credentials: {secret} is not a valid token (sent {auth})",
+            "error": f"invalid token {secret}",
+            "documentation_url": f"{server.base_url}/docs?access_token={secret}",
+            "request": {"headers": {"Authorization": auth}},
+        }, echo)
+
+    server.route(pattern, handle)
