@@ -458,6 +458,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--no-static-report", action="store_true", help="skip the report's PNG and PDF (CI)"
     )
+    parser.add_argument(
+        "--messy",
+        action="store_true",
+        help="also the messy-input benchmark (benchmarks.messy: ~1 M records, 1%% corrupted, "
+        "3 runs each; `--scales ''` for it alone)",
+    )
     return parser
 
 
@@ -472,12 +478,24 @@ def main(argv: list[str] | None = None) -> int:
     for scale in parse_scales(args.scales):
         results.append(bench_scale(scale, args))
         _write({"machine": info, "scales": results}, path)  # an L run that dies keeps S and M
+    messy = None
+    if args.messy:
+        from benchmarks.messy import bench_messy
+
+        messy = bench_messy(work=Path(args.work), budget=args.pipeline_budget, keep=args.keep)
     info["loadavg_end"] = os.getloadavg()
     info["total_s"] = time.perf_counter() - started
-    table = print_table(results)
-    _write({"machine": info, "scales": results, "table": table}, path)
+    table = print_table(results) if results else ""
+    payload: dict[str, Any] = {"machine": info, "scales": results, "table": table}
+    if messy is not None:
+        payload["messy"] = messy
+        print(f"\nmessy input:\n{messy['table']}")
+    _write(payload, path)
     print(f"\nresults: {path}")
-    return 0 if all("error" not in r.get("pipeline", {}) for r in results) else 1
+    ok = all("error" not in r.get("pipeline", {}) for r in results)
+    if messy is not None:
+        ok = ok and all(messy["summary"][b]["checks_ok"] for b in ("clean", "corrupted"))
+    return 0 if ok else 1
 
 
 def _write(payload: dict[str, Any], path: Path) -> None:
