@@ -1,10 +1,10 @@
-"""The dashboard's side of the SQL page: run a query in the worker process, keep saved queries.
+"""The dashboard's side of the SQL page: run a query in a limited child process, keep saved queries.
 
-Why the worker runs with a scrubbed environment: the Streamlit server's environment can hold
-secrets (source tokens are read from environment variables, see docs/sources.md). The worker
-gets only PATH, HOME, PAVED_HOME and LANG, runs from the checkout (so `dashboards` and
-`pipelines` import without an installed package), and is killed if it outlives the sandbox's own
-time limit by more than its start-up allowance.
+A query never runs in the dashboard's process: `pipelines.query.run_query` (the same function as
+`paved sql`) runs it in a child started with a minimal environment (the Streamlit server's
+environment can hold secrets: source tokens are read from environment variables, see
+docs/sources.md), limited in memory, CPU and time by the operating system and killed at the
+deadline. The limits are `[sql]` of the home's paved.toml; a request can only lower them.
 
 Saved queries live in `<PAVED_HOME>/state/saved_queries.json`, next to the runner's state, so they
 survive dashboard restarts and new published copies; the file is replaced atomically so a crash
@@ -13,11 +13,8 @@ or two sessions saving at once never leave half a file.
 
 from __future__ import annotations
 
-import base64
 import json
 import os
-import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -27,39 +24,39 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from dashboards.sql_worker import SANDBOX_MAX_ROWS, SANDBOX_TIMEOUT_S
-from pipelines.paths import REPO_ROOT, home
-
-WORKER_MODULE = "dashboards.sql_worker"
-ENV_KEEP = ("PATH", "HOME", "PAVED_HOME", "LANG")
-"""The only environment variables the worker inherits: no token, no password, no proxy."""
-START_ALLOWANCE_S = 20.0
-"""Time for the worker to start (imports) on top of the sandbox's limit before it is killed."""
+from pipelines.paths import home
+from pipelines.query import (
+    DEFAULT_MAX_ROWS,
+    QueryRefused,
+    QueryResult,
+    SqlLimits,
+    Usage,
+    run_queries,
+    sql_limits,
+)
 
 
 @dataclass(frozen=True)
 class Answer:
-    """What the worker answered: a result (frame) or a refusal (the sandbox's sentence)."""
+    """What the sandbox answered: a result (frame) or a refusal (the sandbox's sentence)."""
 
     refused: str | None = None
     frame: pd.DataFrame = field(default_factory=pd.DataFrame)
     row_count: int = 0
     truncated: bool = False
-    max_rows: int = SANDBOX_MAX_ROWS
+    max_rows: int = DEFAULT_MAX_ROWS
     query_seconds: float = 0.0
     total_seconds: float = 0.0
+    usage: Usage | None = None
 
     @property
     def ok(self) -> bool:
         return self.refused is None
 
 
-def worker_env(base: dict[str, str] | None = None) -> dict[str, str]:
-    """The worker's environment: ENV_KEEP only, with PAVED_HOME always set to the current home."""
-    source = os.environ if base is None else base
-    env = {key: source[key] for key in ENV_KEEP if key in source}
-    env["PAVED_HOME"] = str(home().root)
-    return env
+def limits() -> SqlLimits:
+    """The `[sql]` limits of the current home (ConfigError if its paved.toml is broken)."""
+    return sql_limits(home().root)
 
 
 def _unique(columns: list[str]) -> list[str]:
@@ -72,56 +69,52 @@ def _unique(columns: list[str]) -> list[str]:
     return out
 
 
-def _frame(payload: dict[str, object]) -> pd.DataFrame:
-    raw = base64.b64decode(str(payload.get("arrow") or ""))
-    columns = [str(c) for c in payload.get("columns") or []]  # type: ignore[union-attr]
-    if not raw:
-        return pd.DataFrame(columns=_unique(columns))
-    table = pa.ipc.open_stream(raw).read_all()
+def _frame(result: QueryResult) -> pd.DataFrame:
+    if not result.arrow:
+        return pd.DataFrame(columns=_unique(result.columns))
+    table = pa.ipc.open_stream(result.arrow).read_all()
     # Dates become datetime64 so the chart treats a date column as time, not as categories.
-    frame = table.rename_columns(_unique(table.column_names)).to_pandas(date_as_object=False)
-    return frame
+    return table.rename_columns(_unique(table.column_names)).to_pandas(date_as_object=False)
+
+
+def _lower(requested: float | None, ceiling: float) -> float:
+    """A requested limit, clamped to the configured one: a caller can only tighten it."""
+    if isinstance(requested, int | float) and not isinstance(requested, bool) and requested > 0:
+        return min(float(requested), ceiling)
+    return ceiling
 
 
 def run(sql: str, *, max_rows: int | None = None, timeout_s: float | None = None) -> Answer:
-    """Run `sql` in a fresh worker process on the published copy of the current home."""
-    request = {"sql": sql, "max_rows": max_rows, "timeout_s": timeout_s}
-    limit = min(timeout_s or SANDBOX_TIMEOUT_S, SANDBOX_TIMEOUT_S)
+    """Run `sql` on the published copy of the current home, in a limited child process."""
+    return run_many([sql], max_rows=max_rows, timeout_s=timeout_s)[0]
+
+
+def run_many(
+    statements: list[str], *, max_rows: int | None = None, timeout_s: float | None = None
+) -> list[Answer]:
+    """Run statements one after the other in one child (each with the time limit)."""
+    configured = limits()
+    chosen = configured.override(
+        max_rows=int(_lower(max_rows, configured.max_rows)),
+        timeout_s=_lower(timeout_s, configured.timeout_s),
+    )
     started = time.perf_counter()
-    try:
-        completed = subprocess.run(
-            [sys.executable, "-m", WORKER_MODULE],
-            input=json.dumps(request),
-            capture_output=True,
-            text=True,
-            env=worker_env(),
-            cwd=REPO_ROOT,
-            timeout=limit + START_ALLOWANCE_S,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        return Answer(
-            refused=f"the query ran longer than {limit:g} s and was stopped: narrow it down",
-            total_seconds=time.perf_counter() - started,
-        )
+    answers = run_queries(home().published, list(statements), chosen)
     total = time.perf_counter() - started
-    try:
-        payload = json.loads(completed.stdout)
-    except ValueError:
-        detail = (completed.stderr.strip().splitlines() or ["no output"])[-1]
-        return Answer(
-            refused=f"the query worker stopped unexpectedly ({detail}): try again",
-            total_seconds=total,
-        )
-    if not payload.get("ok"):
-        return Answer(refused=str(payload.get("refused")), total_seconds=total)
+    return [_answer(answer, chosen, total) for answer in answers]
+
+
+def _answer(answer: QueryResult | QueryRefused, chosen: SqlLimits, total: float) -> Answer:
+    if isinstance(answer, QueryRefused):
+        return Answer(refused=str(answer), total_seconds=total, usage=answer.usage)
     return Answer(
-        frame=_frame(payload),
-        row_count=int(payload.get("row_count") or 0),
-        truncated=bool(payload.get("truncated")),
-        max_rows=int(payload.get("max_rows") or SANDBOX_MAX_ROWS),
-        query_seconds=float(payload.get("seconds") or 0.0),
+        frame=_frame(answer),
+        row_count=len(answer.rows),
+        truncated=answer.truncated,
+        max_rows=chosen.max_rows,
+        query_seconds=answer.seconds,
         total_seconds=total,
+        usage=answer.usage,
     )
 
 

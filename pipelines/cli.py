@@ -79,8 +79,18 @@ def _parser() -> argparse.ArgumentParser:
     sql.add_argument("query", nargs="?", help="SQL; - reads stdin; none on a terminal: a prompt")
     sql.add_argument("--format", choices=["table", "csv", "json", "parquet"], default="table")
     sql.add_argument("--output", type=Path, help="write the result to this file")
-    sql.add_argument("--max-rows", type=int, default=100_000)
-    sql.add_argument("--timeout", type=float, default=30.0, help="seconds before the query stops")
+    sql.add_argument("--max-rows", type=int, help="rows kept (default: [sql] max_rows, 100000)")
+    sql.add_argument(
+        "--timeout",
+        type=float,
+        help="seconds before the query stops (default: [sql] timeout_s, 30)",
+    )
+    sql.add_argument(
+        "--memory-limit-gb",
+        type=float,
+        help="memory the query may use (default: [sql] memory_limit_gb, 1)",
+    )
+    sql.add_argument("--config", type=Path, help="paved.toml with the [sql] table")
 
     report = sub.add_parser("report", parents=[common], help="render the weekly report")
     report.add_argument("--week", help="YYYY-Www (default: the last complete week)")
@@ -498,10 +508,36 @@ def cmd_sql(args: argparse.Namespace, target: Home) -> int:
     return EXIT_OK
 
 
+def _sql_limits(args: argparse.Namespace, target: Home):  # -> pipelines.query.SqlLimits
+    """The [sql] limits of the home's paved.toml (or --config), flags overriding them."""
+    from pipelines.query import sql_limits
+
+    for flag, value in (
+        ("--max-rows", args.max_rows),
+        ("--timeout", args.timeout),
+        ("--memory-limit-gb", args.memory_limit_gb),
+    ):
+        if value is not None and value <= 0:
+            raise BadInput(f"{flag} must be more than 0")
+    if args.config is not None and not args.config.is_file():
+        raise BadInput(f"configuration file {args.config} does not exist")
+    return sql_limits(target.root, args.config).override(
+        max_rows=args.max_rows, timeout_s=args.timeout, memory_limit_gb=args.memory_limit_gb
+    )
+
+
 def _sql_once(args: argparse.Namespace, target: Home, query: str) -> None:
+    """One query in a limited child process (`pipelines.query.run_query`, as the dashboard)."""
     from pipelines.query import run_query
 
-    result = run_query(target.published, query, max_rows=args.max_rows, timeout_s=args.timeout)
+    limits = _sql_limits(args, target)
+    result = run_query(
+        target.published,
+        query,
+        max_rows=limits.max_rows,
+        timeout_s=limits.timeout_s,
+        memory_limit_gb=limits.memory_limit_gb,
+    )
     if args.format == "parquet":
         import pyarrow as pa
         import pyarrow.parquet as pq
@@ -516,7 +552,7 @@ def _sql_once(args: argparse.Namespace, target: Home, query: str) -> None:
             sys.stdout.write(text)
     if result.truncated:
         print(
-            f"paved sql: showing the first {args.max_rows:,} rows; raise --max-rows for more",
+            f"paved sql: showing the first {limits.max_rows:,} rows; raise --max-rows for more",
             file=sys.stderr,
         )
 

@@ -1,9 +1,10 @@
 """SQL: read-only queries on the published warehouse, with examples, a chart and saved queries.
 
-A query never runs in the dashboard's process: `dashboards.sql_client` hands it to a worker
-process with a scrubbed environment, which runs it in the same sandbox as `paved sql` (read-only,
-no files, no settings, a row cap and a time limit). A refusal is shown as the sandbox's own
-sentence, so a user learns what is allowed from the answer itself.
+A query never runs in the dashboard's process: `dashboards.sql_client` runs it through
+`pipelines.query.run_query`, the same function as `paved sql`, in a child process without secrets
+and limited by the operating system (memory, CPU, a deadline; read-only, no files, no settings, a
+row cap). A refusal is shown as the sandbox's own sentence, so a user learns what is allowed
+from the answer itself.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import streamlit as st
 
 from dashboards import charts, data, sql_client
 from dashboards.app_pages._ui import empty_state, table, unavailable
-from dashboards.sql_worker import SANDBOX_MAX_ROWS, SANDBOX_TIMEOUT_S
+from pipelines.config import ConfigError
 from pipelines.sql_examples import EXAMPLE_BY_KEY, EXAMPLES
 
 EDITOR = "sql_text"
@@ -179,8 +180,8 @@ def _result(ran: Ran) -> None:
     rows = f"{answer.row_count:,} row{'s' if answer.row_count != 1 else ''}"
     st.markdown(
         f"**{rows}** in {answer.query_seconds:.2f} s "
-        f"({answer.total_seconds:.2f} s with the worker's start)",
-        help="The first time is the query in the sandbox; the second adds starting the worker.",
+        f"({answer.total_seconds:.2f} s with the sandbox's start)",
+        help="The first time is the query in the sandbox; the second adds starting its process.",
     )
     if answer.truncated:
         st.warning(
@@ -205,11 +206,16 @@ def main() -> None:
     if not status.published:
         empty_state(status)
         return
+    try:
+        limits = sql_client.limits()
+    except ConfigError as error:
+        st.error(f"The [sql] limits cannot be read: {error}", icon=":material/error:")
+        return
     st.caption(
         "Read-only SQL (DuckDB dialect) on the published warehouse: core, marts, metrics and "
         f"meta tables. Each query runs in a separate process without secrets, for at most "
-        f"{SANDBOX_TIMEOUT_S:g} s and {SANDBOX_MAX_ROWS:,} rows; writes, files and settings are "
-        "refused."
+        f"{limits.timeout_s:g} s, {limits.memory_limit_gb:g} GB of memory and "
+        f"{limits.max_rows:,} rows; writes, files and settings are refused."
     )
     saved = _saved_queries()
     editor_col, library_col = st.columns([3, 1])

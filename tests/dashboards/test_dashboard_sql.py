@@ -1,5 +1,6 @@
-"""The SQL page and its worker: queries run in a separate process without secrets, refusals are
-the sandbox's own sentence, results have a row count, a chart and a CSV, queries can be saved."""
+"""The SQL page: queries run in a limited child process without secrets (the same function as
+`paved sql`), refusals are the sandbox's own sentence, results have a row count, a chart and a CSV,
+queries can be saved."""
 
 from __future__ import annotations
 
@@ -16,9 +17,10 @@ from dashboard_fixtures import DEPLOYMENT_ROWS
 from dashboard_pages import EMPTY_TEXT, charts, downloads, run_page, tables, values
 from streamlit.testing.v1 import AppTest
 
-from dashboards import sql_client, sql_worker
+from dashboards import sql_client
 from dashboards.app_pages._ui import csv_bytes
-from pipelines.paths import REPO_ROOT, Home
+from pipelines import query
+from pipelines.paths import Home
 from pipelines.query import QueryRefused, run_query
 from pipelines.sql_examples import EXAMPLE_BY_KEY
 
@@ -46,7 +48,7 @@ def test_empty_home_explains_how_to_get_data(empty_home: Home) -> None:
     assert [info.value for info in at.info] == [EMPTY_TEXT]
 
 
-def test_runs_a_query_in_the_worker_and_shows_the_row_count(published_home: Home) -> None:
+def test_runs_a_query_in_the_sandbox_and_shows_the_row_count(published_home: Home) -> None:
     at = run_sql(run_page("sql"), "SELECT deployment_id, finished_at FROM marts.deployments")
     assert not at.exception and not at.error
     assert at.markdown[-1].value.startswith(f"**{len(DEPLOYMENT_ROWS)} rows** in ")
@@ -69,48 +71,56 @@ def test_reading_a_file_is_refused_too(published_home: Home) -> None:
     assert len(at.error) == 1 and "not allowed" in at.error[0].value
 
 
-def test_the_query_runs_in_a_separate_process_without_secrets(
+def test_the_query_runs_in_a_limited_child_process_without_secrets(
     published_home: Home, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("GITHUB_TOKEN", "ghp_secret")
     monkeypatch.setenv("PAVED_SMTP_PASSWORD", "hunter2")
     calls: list[dict[str, Any]] = []
-    real_run = subprocess.run
+    real_popen = subprocess.Popen
 
-    def spy(command: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    def spy(command: list[str], **kwargs: Any) -> subprocess.Popen[bytes]:
         calls.append({"command": command, **kwargs})
-        return real_run(command, **kwargs)
+        return real_popen(command, **kwargs)
 
-    monkeypatch.setattr(sql_client.subprocess, "run", spy)
+    monkeypatch.setattr(query.subprocess, "Popen", spy)
     answer = sql_client.run("SELECT 42 AS answer")
     assert answer.ok and answer.frame["answer"].tolist() == [42]
     (call,) = calls
-    assert call["command"] == [sys.executable, "-m", "dashboards.sql_worker"]
-    assert set(call["env"]) <= {"PATH", "HOME", "PAVED_HOME", "LANG"}
-    assert call["env"]["PAVED_HOME"] == str(published_home.root)
-    assert call["timeout"] > sql_worker.SANDBOX_TIMEOUT_S
+    assert call["command"] == [sys.executable, "-m", "pipelines.query_child"]
+    assert not {"GITHUB_TOKEN", "PAVED_SMTP_PASSWORD", "PAVED_HOME", "HOME"} & set(call["env"])
+    assert answer.usage is not None and answer.usage.peak_rss_bytes > 0
 
 
-def test_the_worker_speaks_json_on_stdin_and_stdout(published_home: Home) -> None:
-    completed = subprocess.run(
-        [sys.executable, "-m", "dashboards.sql_worker"],
-        input=json.dumps({"sql": "SELECT * FROM range(10)", "max_rows": 3}),
-        capture_output=True,
-        text=True,
-        env=sql_client.worker_env(),
-        cwd=REPO_ROOT,
-        timeout=60,
-        check=True,
+def test_the_dashboard_and_paved_sql_share_one_function(published_home: Home) -> None:
+    result = run_query(published_home.published, "SELECT * FROM range(10)", max_rows=3)
+    answer = sql_client.run("SELECT * FROM range(10)", max_rows=3)
+    assert (answer.row_count, answer.truncated) == (len(result.rows), result.truncated) == (3, True)
+
+
+def test_a_request_can_only_lower_the_configured_limits(published_home: Home) -> None:
+    answer = sql_client.run("SELECT * FROM range(10)", max_rows=10**12, timeout_s=10**6)
+    assert answer.max_rows == query.DEFAULT_MAX_ROWS
+
+
+def test_the_limits_come_from_the_sql_table_of_paved_toml(published_home: Home) -> None:
+    (published_home.root / "paved.toml").write_text(
+        "[sql]\nmax_rows = 4\ntimeout_s = 5\nmemory_limit_gb = 0.5\n", encoding="utf-8"
     )
-    answer = json.loads(completed.stdout)
-    assert (answer["ok"], answer["row_count"], answer["truncated"]) == (True, 3, True)
+    answer = sql_client.run("SELECT * FROM range(10)")
+    assert (answer.row_count, answer.truncated, answer.max_rows) == (4, True, 4)
+    at = run_page("sql")
+    assert "at most 5 s, 0.5 GB of memory and 4 rows" in at.caption[0].value
 
 
-def test_a_request_can_only_lower_the_sandbox_limits(published_home: Home) -> None:
-    answer = sql_worker.handle(
-        {"sql": "SELECT 1", "max_rows": 10**12, "timeout_s": 10**6}, published_home.published
+def test_a_memory_bomb_is_answered_with_the_memory_sentence(published_home: Home) -> None:
+    (published_home.root / "paved.toml").write_text(
+        "[sql]\nmemory_limit_gb = 0.5\n", encoding="utf-8"
     )
-    assert answer["max_rows"] == sql_worker.SANDBOX_MAX_ROWS
+    at = run_sql(run_page("sql"), "select len(range(100000000))")
+    assert [error.value for error in at.error] == [
+        "the query needed more than 0.5 GB of memory and was stopped: aggregate or filter"
+    ]
 
 
 def test_an_example_loads_into_the_editor(published_home: Home) -> None:
