@@ -252,13 +252,12 @@ def _file_part(
             f"auto_detect = false, delim = '{UNIT_SEPARATOR}', quote = '', escape = '', "
             f"strict_mode = false, {rejects})"
         )
-        query = (
-            "SELECT CASE WHEN json_valid(line) THEN CAST(line AS JSON) ELSE to_json(line) END "
-            f"AS payload, {path} || ':' || n AS origin, n, "
-            "CASE WHEN NOT json_valid(line) THEN 'not valid JSON (a syntax error, a raw control "
-            "character or an escaped lone surrogate); fix the line' END "
-            f"AS problem FROM (SELECT line, row_number() OVER () AS n FROM {reader}) "
-            "WHERE trim(line) <> ''"
+        query = (  # each line is parsed once: try_cast gives NULL for a line that is not JSON
+            f"SELECT coalesce(j, to_json(line)) AS payload, {path} || ':' || n AS origin, n, "
+            "CASE WHEN j IS NULL THEN 'not valid JSON (a syntax error, a raw control "
+            "character or an escaped lone surrogate); fix the line' END AS problem "
+            "FROM (SELECT line, try_cast(line AS JSON) AS j, n FROM "
+            f"(SELECT line, row_number() OVER () AS n FROM {reader}) WHERE trim(line) <> '')"
         )
         return StagePart(SOURCE, entity, query, params), []
     if fmt == "csv":
@@ -373,29 +372,52 @@ def _reject_problem(item: BatchFile, reject: Reject, start: int, raw: bytes) -> 
 
 
 def _fix_origins(
-    con: duckdb.DuckDBPyConnection, item: BatchFile, part: int, rejected: list[int]
+    con: duckdb.DuckDBPyConnection, shifted: list[tuple[BatchFile, int, list[int]]]
 ) -> None:
     """The reader numbers only the rows it returned; shift each past the lines set aside.
 
-    With the set-aside lines r_1 < r_2 < ... (as data rows), a returned row n lies after r_i when
-    r_i - i < n, so its data row is n + #{i : r_i - i < n}.
+    For each (file, part, set-aside lines): with the set-aside lines r_1 < r_2 < ... (as data
+    rows), a returned row n lies after r_i when r_i - i < n, so its data row is
+    n + #{i : r_i - i < n}. One statement for every file; rows before a file's first set-aside
+    line match no gap in the ASOF join and keep their origin.
     """
-    header = 1 if item.fmt == "csv" else 0
-    gaps = [line - header - rank for rank, line in enumerate(sorted(rejected), start=1)]
+    if not shifted:
+        return
+    gaps: list[tuple[int, int, int]] = []
+    parts: list[tuple[int, str, int]] = []
+    for item, part, rejected in shifted:
+        header = 1 if item.fmt == "csv" else 0
+        parts.append((part, str(item.path), header))
+        for rank, line in enumerate(sorted(rejected), start=1):
+            gaps.append((part, line - header - rank, rank))
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE inbox_gaps AS SELECT gap, max(shift) AS shift FROM ("
-        "SELECT unnest($gaps) AS gap, unnest(range(1, len($gaps) + 1)) AS shift) GROUP BY gap",
-        {"gaps": gaps},
+        "CREATE OR REPLACE TEMP TABLE inbox_gaps AS SELECT part, gap, max(shift) AS shift FROM ("
+        "SELECT unnest($parts) AS part, unnest($gaps) AS gap, unnest($shifts) AS shift) "
+        "GROUP BY ALL",
+        {
+            "parts": [g[0] for g in gaps],
+            "gaps": [g[1] for g in gaps],
+            "shifts": [g[2] for g in gaps],
+        },
     )
-    # the largest gap below each row says how many set-aside lines lie before it
     con.execute(
-        f"UPDATE {STAGE} AS s SET origin = $path || ':' || (f.row + $header) "
-        f"FROM (SELECT t.ord, (t.ord & {_ROW}) + coalesce(g.shift, 0) AS row FROM {STAGE} t "
-        f"ASOF LEFT JOIN inbox_gaps g ON (t.ord & {_ROW}) > g.gap "
-        f"WHERE t.ord >> {PART_BITS} = $part) AS f WHERE s.ord = f.ord",
-        {"path": str(item.path), "header": header, "part": part},
+        "CREATE OR REPLACE TEMP TABLE inbox_shifted AS SELECT unnest($parts) AS part, "
+        "unnest($paths) AS path, unnest($headers) AS header",
+        {
+            "parts": [p[0] for p in parts],
+            "paths": [p[1] for p in parts],
+            "headers": [p[2] for p in parts],
+        },
+    )
+    con.execute(
+        f"UPDATE {STAGE} AS s SET origin = f.origin FROM ("
+        f"SELECT t.ord, p.path || ':' || ((t.ord & {_ROW}) + g.shift + p.header) AS origin "
+        f"FROM {STAGE} t JOIN inbox_shifted p ON t.ord >> {PART_BITS} = p.part "
+        f"ASOF JOIN inbox_gaps g ON g.part = p.part AND (t.ord & {_ROW}) > g.gap"
+        ") AS f WHERE s.ord = f.ord"
     )
     con.execute("DROP TABLE inbox_gaps")
+    con.execute("DROP TABLE inbox_shifted")
 
 
 def _unreadable_file(item: BatchFile, cause: str) -> tuple[dict, str]:
@@ -511,6 +533,7 @@ def _stage_files(con: duckdb.DuckDBPyConnection, files: list[BatchFile]) -> Stag
     for reject in _rejects(con):
         set_aside.setdefault(reject.file, []).append(reject)
     problems = 0
+    shifted: list[tuple[BatchFile, int, list[int]]] = []
     for path, rejects in set_aside.items():
         item = by_path[path]
         part = numbers[item.path]
@@ -518,7 +541,7 @@ def _stage_files(con: duckdb.DuckDBPyConnection, files: list[BatchFile]) -> Stag
             con.execute(f"DELETE FROM {STAGE} WHERE ord >> {PART_BITS} = ?", [part])
             line_by_line.append(item)
             continue
-        _fix_origins(con, item, part, [r.line for r in rejects])
+        shifted.append((item, part, [r.line for r in rejects]))
         lines = _read_lines(item.path, [r.line_start for r in rejects])
         stage_records(
             con,
@@ -532,6 +555,7 @@ def _stage_files(con: duckdb.DuckDBPyConnection, files: list[BatchFile]) -> Stag
             ],
         )
         problems += len(rejects)
+    _fix_origins(con, shifted)
     for item in line_by_line:
         records, origins, line_problems = _csv_line_by_line(item)
         stage_records(
