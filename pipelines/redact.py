@@ -42,8 +42,7 @@ _SECRET_PARAM = (
     r"apikey|api-key|token|key|secret|password|passwd|signature|sig"
 )
 _AUTH_HEADER = (
-    r"proxy-authorization|authorization|private-token|x-api-key|x-auth-token|"
-    r"x-echo-authorization|cookie|set-cookie"
+    r"proxy-authorization|authorization|private-token|x-api-key|x-auth-token|cookie|set-cookie"
 )
 
 # (pattern, replacement); applied in order after the registered values.

@@ -36,7 +36,7 @@ import httpx
 
 from pipelines.config_models import ReportSection, SectionError, check
 from pipelines.paths import Home
-from pipelines.redact import install_logging, redact, register, register_config
+from pipelines.redact import install_logging, redact, redact_obj, register, register_config
 from pipelines.report.render import ReportResult
 
 log = logging.getLogger(__name__)
@@ -146,7 +146,7 @@ class Ledger:
 
     def record(self, week: str, channel: str, entry: dict[str, Any]) -> None:
         data = self.read()
-        data.setdefault(week, {})[channel] = entry
+        data.setdefault(week, {})[channel] = redact_obj(entry)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         temp = self.path.with_name(f".{self.path.name}.{uuid.uuid4().hex}")
         temp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
