@@ -3,6 +3,10 @@
 Builders take frames from `dashboards.data` and return figures; they never compute a metric.
 They live apart from the pages so a figure can be tested (its JSON) without running Streamlit and
 so later pages draw the same metric the same way.
+
+Every string that comes from data (labels, team and service names, reasons, query results) goes
+through `plot_text` before it meets a figure: Plotly renders HTML tags in titles, ticks, legends
+and hovers, and a name must read as text, never become a link.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboards.formatting import band_label, format_value, is_missing, unit_suffix
+from dashboards.formatting import band_label, format_value, is_missing, plot_text, unit_suffix
 
 LINE_COLOUR = "#3b6fd8"
 FONT = "Source Sans Pro, sans-serif"
@@ -35,7 +39,8 @@ def trend_figure(series: pd.DataFrame, meta: Mapping[str, Any], *, scope_label: 
     formatting as the tiles, so the chart and the tile never disagree on how a value reads.
     """
     unit = meta.get("unit")
-    label = str(meta.get("label") or meta.get("metric") or "")
+    label = plot_text(meta.get("label") or meta.get("metric") or "")
+    scope_label = plot_text(scope_label)
     frame = series.sort_values("period_start")
     x = pd.to_datetime(frame["period_start"])
     y = [None if is_missing(v) else float(v) for v in frame["value"]]
@@ -136,7 +141,8 @@ def banded_trend_figure(
     Undefined periods are gaps, never zeros.
     """
     unit = meta.get("unit")
-    label = str(meta.get("label") or meta.get("metric") or "")
+    label = plot_text(meta.get("label") or meta.get("metric") or "")
+    scope_label = plot_text(scope_label)
     per = "Week" if grain == "week" else "Month"
     date_format = "%d %b %Y" if grain == "week" else "%b %Y"
     frame = series.sort_values("period_start")
@@ -163,7 +169,7 @@ def banded_trend_figure(
     if p90 is not None and not p90.empty:
         p90_frame = p90.sort_values("period_start")
         p90_values = _values(p90_frame)
-        name = p90_label or "p90"
+        name = plot_text(p90_label or "p90")
         figure.add_trace(
             go.Scatter(
                 x=pd.to_datetime(p90_frame["period_start"]),
@@ -250,7 +256,7 @@ def band_distribution_figure(counts: pd.DataFrame, labels: Mapping[str, str]) ->
             continue
         figure.add_trace(
             go.Bar(
-                y=[labels.get(m, m) for m in metrics],
+                y=[plot_text(labels.get(m, m)) for m in metrics],
                 x=values,
                 name=band_label(None if band == "none" else band),
                 orientation="h",
@@ -284,10 +290,10 @@ def quarantine_figure(summary: pd.DataFrame) -> go.Figure:
         figure.add_trace(
             go.Bar(
                 x=rows["records"],
-                y=rows["entity"],
-                name=str(reason),
+                y=[plot_text(e) for e in rows["entity"]],
+                name=plot_text(reason),
                 orientation="h",
-                hovertemplate="%{y}: %{x:,} record(s)<br>" + str(reason) + "<extra></extra>",
+                hovertemplate="%{y}: %{x:,} record(s)<br>%{fullData.name}<extra></extra>",
             )
         )
     figure.update_layout(
@@ -322,11 +328,10 @@ def runs_figure(runs: pd.DataFrame) -> go.Figure:
                 x=pd.to_datetime(rows["started_at"]),
                 y=[None if is_missing(m) else float(m) for m in rows["minutes"]],
                 mode="markers",
-                name=str(status),
+                name=plot_text(status),
                 marker={"size": 9, "color": RUN_STATUS_COLOURS.get(str(status).lower(), "#555")},
-                hovertemplate="%{x|%Y-%m-%d %H:%M} UTC<br>%{y:.1f} min<extra>"
-                + str(status)
-                + "</extra>",
+                hovertemplate="%{x|%Y-%m-%d %H:%M} UTC<br>%{y:.1f} min"
+                "<extra>%{fullData.name}</extra>",
             )
         )
     figure.update_layout(
@@ -357,7 +362,11 @@ def quick_figure(
     groups = [(None, frame)] if colour is None else list(frame.groupby(colour, sort=False))
     figure = go.Figure()
     for name, rows in groups:
-        common = {"x": rows[x], "y": rows[y], "name": str(name) if name is not None else y}
+        common = {
+            "x": _plot_values(rows[x]),
+            "y": _plot_values(rows[y]),
+            "name": plot_text(name if name is not None else y),
+        }
         if kind == "bar":
             figure.add_trace(go.Bar(**common))
         elif kind == "line":
@@ -366,13 +375,20 @@ def quick_figure(
             figure.add_trace(go.Scatter(mode="markers", **common))
     figure.update_layout(
         barmode="group",
-        title={"text": f"{y} by {x}", "x": 0, "xanchor": "left"},
+        title={"text": f"{plot_text(y)} by {plot_text(x)}", "x": 0, "xanchor": "left"},
         margin={"l": 10, "r": 10, "t": 50, "b": 10},
         height=380,
         font={"family": FONT},
         showlegend=colour is not None,
-        legend={"title": {"text": colour or ""}},
+        legend={"title": {"text": plot_text(colour or "")}},
     )
-    figure.update_xaxes(title_text=x)
-    figure.update_yaxes(title_text=y)
+    figure.update_xaxes(title_text=plot_text(x))
+    figure.update_yaxes(title_text=plot_text(y))
     return figure
+
+
+def _plot_values(column: pd.Series) -> pd.Series:
+    """A result column for an axis: text cells as Plotly text (see plot_text), others as is."""
+    if column.dtype == object or pd.api.types.is_string_dtype(column):
+        return column.map(lambda v: v if not isinstance(v, str) else plot_text(v))
+    return column

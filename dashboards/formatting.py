@@ -8,6 +8,7 @@ never as 0, because "no deployments, so no fail rate" is not "a 0% fail rate".
 from __future__ import annotations
 
 import math
+import re
 from numbers import Real
 
 DASH = "—"
@@ -113,3 +114,52 @@ def band_label(band: object) -> str:
     if is_missing(band) or not str(band):
         return "No band"
     return BAND_LABELS.get(str(band).lower(), str(band).title())
+
+
+# --- Strings from data are text ---------------------------------------------------------------
+# A team, service, repository or reason name is whatever a source system held: it must read as
+# the characters it is, never as Markdown (an image that loads from any URL, a link, LaTeX) in
+# Streamlit, as HTML in a Plotly label, or as a formula in a spreadsheet opening a CSV.
+
+MARKDOWN_SPECIAL = frozenset("\\`*_{}[]()#+-.!|<>~$:&")
+"""Characters backslash-escaped in Markdown text: CommonMark punctuation that starts an element,
+`$` (Streamlit renders LaTeX), `:` (Streamlit's `:colour[...]` and `:material/...:` directives
+and `http://` autolinks), `<`/`>`/`&` (HTML and entities)."""
+
+
+WORD_JOINER = "\u2060"
+"""An invisible character that breaks a GFM autolink: Streamlit turns `http://…`, `www.…` and
+`a@b.c` in text into links *after* resolving backslash escapes, so escaping cannot stop it."""
+_AUTOLINK_STARTS = re.compile(r"(?i)(://|\bwww(?=\.)|@)")
+
+
+def md(value: object) -> str:
+    """`value` as literal text inside Streamlit Markdown (st.markdown, captions, alerts, metric
+    labels, subheaders): every Markdown and HTML character backslash-escaped, line breaks
+    flattened (a newline could start a heading or a list), and a word joiner after `://`, `www`
+    and `@` so a URL or an address in a name is not made a link."""
+    text = "" if value is None else " ".join(str(value).splitlines())
+    text = _AUTOLINK_STARTS.sub(
+        lambda m: ":" + WORD_JOINER + "//" if m.group(0) == "://" else m.group(0) + WORD_JOINER,
+        text,
+    )
+    return "".join(f"\\{ch}" if ch in MARKDOWN_SPECIAL else ch for ch in text)
+
+
+def plot_text(value: object) -> str:
+    """`value` as literal text inside a Plotly label, legend, tick, title or hover: Plotly renders
+    a subset of HTML there (`<a href>`, `<b>`, `<br>`, entities), so `&`, `<` and `>` become
+    entities and read as themselves."""
+    text = "" if value is None else str(value)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def md_code(value: object) -> str:
+    """`value` as an inline code span in Markdown: fenced with one more backtick than the longest
+    run of backticks it holds, so it cannot close the span early; nothing inside is rendered."""
+    text = "" if value is None else " ".join(str(value).splitlines())
+    runs = [len(run) for run in "".join(c if c == "`" else " " for c in text).split()]
+    longest = max(runs, default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if longest else ""
+    return f"{fence}{pad}{text}{pad}{fence}"

@@ -4,6 +4,9 @@ Like `charts.py`, builders take frames the readers returned and never compute a 
 undefined value (NULL) is a gap or an empty cell, a suppressed group (fewer engineers than the
 privacy threshold) is drawn as suppressed, never as 0. Kept apart from `charts.py` so the DORA
 figures and these can change independently; they share its fonts and axis formats.
+
+`title` and `subtitle` are text (a scope label, an initiative name): `_layout` and every builder
+pass data strings through `plot_text`, so a name never becomes Plotly HTML (a link, an image).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from dashboards.charts import FONT, _axis_format
-from dashboards.formatting import format_value, is_missing, unit_suffix
+from dashboards.formatting import format_value, is_missing, plot_text, unit_suffix
 
 PALETTE = ("#3b6fd8", "#2e9e5b", "#e08a1e", "#8e5ad6", "#d64545", "#1f9bb0")
 MUTED = "#9aa0a6"
@@ -36,7 +39,9 @@ PATH_LABELS = {
 
 
 def _layout(figure: go.Figure, title: str, *, height: int, subtitle: str | None = None) -> None:
-    text = title if subtitle is None else f"{title}<br><sup>{subtitle}</sup>"
+    text = plot_text(title)
+    if subtitle is not None:
+        text += f"<br><sup>{plot_text(subtitle)}</sup>"
     figure.update_layout(
         title={"text": text, "x": 0, "xanchor": "left"},
         margin={"l": 10, "r": 10, "t": 60 if subtitle else 50, "b": 10},
@@ -78,7 +83,7 @@ def multi_trend_figure(
     date_format = "%d %b %Y" if grain == "week" else "%b %Y"
     for index, (metric, meta) in enumerate(metas.items()):
         unit = unit or meta.get("unit")
-        label = str(meta.get("label") or metric)
+        label = plot_text(meta.get("label") or metric)
         rows = series[series["metric"] == metric].sort_values("period_start")
         if rows.empty:
             continue
@@ -143,7 +148,9 @@ def trend_with_p90_figure(
     if len(figure.data) > 1:
         figure.data[1].line.dash = "dash"
         figure.data[1].line.color = MUTED
-    figure.update_yaxes(title_text=f"{label} {unit_suffix(unit)}".strip(), autorange=True)
+    figure.update_yaxes(
+        title_text=f"{plot_text(label)} {unit_suffix(unit)}".strip(), autorange=True
+    )
     if unit == "ratio":
         figure.update_yaxes(range=[0, 1.05], autorange=False)
     figure.update_layout(showlegend=len(figure.data) > 1)
@@ -166,7 +173,7 @@ def heatmap_figure(
     never coloured as a value.
     """
     unit = meta.get("unit")
-    label = str(meta.get("label") or meta.get("metric") or "")
+    label = plot_text(meta.get("label") or meta.get("metric") or "")
     periods = sorted(matrix["period_start"].unique())
     teams = sorted(matrix["team_id"].unique(), key=lambda t: team_names.get(t, t).lower())
     cells = matrix.set_index(["team_id", "period_start"])
@@ -177,7 +184,7 @@ def heatmap_figure(
     for team in teams:
         row_z, row_hover, row_s = [], [], []
         for period in periods:
-            name = team_names.get(team, team)
+            name = plot_text(team_names.get(team, team))
             when = f"{pd.Timestamp(period):{date_format}}"
             if (team, period) not in cells.index:
                 row_z.append(None)
@@ -204,7 +211,7 @@ def heatmap_figure(
         hover.append(row_hover)
         suppressed.append(row_s)
     x = pd.to_datetime(pd.Series(periods, dtype="object"))
-    y = [team_names.get(t, t) for t in teams]
+    y = [plot_text(team_names.get(t, t)) for t in teams]
     figure = go.Figure()
     if any(v is not None for row in suppressed for v in row):
         figure.add_trace(
@@ -243,7 +250,7 @@ def heatmap_figure(
     per = "weekly" if grain == "week" else "monthly"
     _layout(
         figure,
-        title or f"{label} by team",
+        title or f"{meta.get('label') or meta.get('metric') or ''} by team",
         height=max(260, 110 + 18 * len(teams)),
         subtitle=f"{per}; an empty cell is undefined (nothing to measure)"
         + (f"; grey: fewer than {min_group} engineers, hidden" if min_group else ""),
@@ -303,7 +310,7 @@ def capability_figure(totals: pd.DataFrame, *, subtitle: str) -> go.Figure:
     ):
         figure.add_trace(
             go.Bar(
-                y=frame["capability"],
+                y=[plot_text(c) for c in frame["capability"]],
                 x=frame[column].astype(float),
                 name=name,
                 orientation="h",
@@ -393,7 +400,8 @@ def cohort_figure(
     the milestone in (sample size 0) is simply empty.
     """
     unit = meta.get("unit")
-    label = str(meta.get("label") or meta.get("metric") or "")
+    raw_label = str(meta.get("label") or meta.get("metric") or "")
+    label = plot_text(raw_label)
     frame = series.sort_values("period_start")
     months = pd.to_datetime(frame["period_start"])
     hidden = [
@@ -437,7 +445,7 @@ def cohort_figure(
         )
     _layout(
         figure,
-        f"{label} by start month",
+        f"{raw_label} by start month",
         height=360,
         subtitle=f"{scope_label}; median per cohort; grey: fewer than {min_group} engineers, "
         "hidden for privacy",
@@ -462,7 +470,7 @@ def impact_figure(impact: pd.DataFrame, labels: Mapping[str, str]) -> go.Figure:
     titles = []
     for metric in metrics:
         unit = impact.loc[impact["metric"] == metric, "unit"].iloc[0]
-        titles.append(f"{labels.get(metric, metric)} ({unit})")
+        titles.append(plot_text(f"{labels.get(metric, metric)} ({unit})"))
     figure = make_subplots(
         rows=len(metrics),
         cols=1,
@@ -471,7 +479,7 @@ def impact_figure(impact: pd.DataFrame, labels: Mapping[str, str]) -> go.Figure:
     )
     for index, metric in enumerate(metrics, start=1):
         rows = impact[impact["metric"] == metric]
-        ys = [comparisons.get(c, c) for c in rows["comparison"]]
+        ys = [plot_text(comparisons.get(c, c)) for c in rows["comparison"]]
         ok = rows["estimate"].notna().tolist()
         estimate = _numbers(rows["estimate"])
         figure.add_trace(
@@ -495,10 +503,10 @@ def impact_figure(impact: pd.DataFrame, labels: Mapping[str, str]) -> go.Figure:
                     "thickness": 2,
                 },
                 hovertext=[
-                    f"{y}: {format_value(e, None)} {u} "
+                    f"{y}: {format_value(e, None)} {plot_text(u)} "
                     f"[{format_value(lo, None)}, {format_value(hi, None)}]"
                     if k
-                    else f"{y}: not enough data: {r}"
+                    else f"{y}: not enough data: {plot_text(r)}"
                     for y, e, lo, hi, u, k, r in zip(
                         ys,
                         rows["estimate"],
@@ -549,7 +557,7 @@ def roadmap_figure(roadmap: pd.DataFrame) -> go.Figure:
     """Each initiative's progress (share of the way from baseline to target) against the share
     of its time elapsed, coloured by status; both are stored columns of marts.roadmap_progress."""
     frame = roadmap.iloc[::-1]
-    titles = [str(t) for t in frame["title"]]
+    titles = [plot_text(t) for t in frame["title"]]
     progress = _numbers(frame["progress"])
     figure = go.Figure(
         go.Bar(
@@ -559,7 +567,7 @@ def roadmap_figure(roadmap: pd.DataFrame) -> go.Figure:
             name="Progress to target",
             marker={"color": [STATUS_COLOURS.get(str(s), MUTED) for s in frame["status"]]},
             hovertext=[
-                f"{t}<br>{str(s).replace('_', ' ')}: {w}"
+                f"{t}<br>{plot_text(str(s).replace('_', ' '))}: {plot_text(w)}"
                 for t, s, w in zip(titles, frame["status"], frame["why"], strict=True)
             ],
             hoverinfo="text",
@@ -599,7 +607,7 @@ def opportunity_figure(
     """The top opportunities by score: the volume that would move to the platform."""
     frame = opportunities.sort_values("rank").head(top).iloc[::-1]
     ys = [
-        f"{int(r)}. {team_names.get(t, t)} · {c}"
+        plot_text(f"{int(r)}. {team_names.get(t, t)} · {c}")
         for r, t, c in zip(frame["rank"], frame["team_id"], frame["capability"], strict=True)
     ]
     figure = go.Figure(
@@ -609,7 +617,7 @@ def opportunity_figure(
             orientation="h",
             marker={"color": PALETTE[3]},
             hovertext=[
-                f"{y}<br>gap {format_value(g, 'ratio')} x {int(s):,} {u}"
+                f"{y}<br>gap {format_value(g, 'ratio')} x {int(s):,} {plot_text(u)}"
                 for y, g, s, u in zip(
                     ys, frame["gap"], frame["size"], frame["size_unit"], strict=True
                 )
@@ -631,7 +639,7 @@ def missing_facts_figure(missing: pd.DataFrame) -> go.Figure:
     """Services lacking each catalogue fact (owner team, tier, lifecycle, repository, template)."""
     figure = go.Figure(
         go.Bar(
-            x=missing["fact"],
+            x=[plot_text(f) for f in missing["fact"]],
             y=missing["services_missing"].astype(float),
             marker={"color": PALETTE[4]},
             hovertemplate="%{y:,} service(s) without a %{x}<extra></extra>",

@@ -34,7 +34,8 @@ from dashboards.filters import (
     scope_of,
     window,
 )
-from dashboards.formatting import format_value, is_missing
+from dashboards.formatting import format_value, is_missing, md, md_code
+from pipelines.csv_safe import csv_safe_frame
 
 EMPTY_MESSAGE = "No data published yet: run `paved demo` or `paved run --inbox DIR`."
 SHARED_FILTERS = "_shared_filters"
@@ -149,8 +150,10 @@ def grain_filter() -> str:
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """The CSV a download holds: every row and column, ISO timestamps, empty for undefined."""
-    return frame.to_csv(index=False, date_format="%Y-%m-%dT%H:%M:%S").encode("utf-8")
+    """The CSV a download holds: every row and column, ISO timestamps, empty for undefined; a
+    text cell that a spreadsheet would run as a formula is prefixed with `'` (csv_safe)."""
+    safe = csv_safe_frame(frame)
+    return safe.to_csv(index=False, date_format="%Y-%m-%dT%H:%M:%S").encode("utf-8")
 
 
 def download_csv(
@@ -401,7 +404,7 @@ def freshness_banner(freshness: Freshness, now: datetime | None = None) -> None:
     if freshness.failed_run is not None:
         run = freshness.failed_run
         when = "" if run.started_at is None else f" (started {run.started_at:%Y-%m-%d %H:%M} UTC)"
-        reason = f": {run.error}" if run.error else ""
+        reason = f": {md(run.error)}" if run.error else ""
         st.warning(
             f"{text} The last pipeline run{when} failed{reason}. The published copy shown here "
             "is older: it comes from the last successful run. See the Data quality page.",
@@ -410,7 +413,7 @@ def freshness_banner(freshness: Freshness, now: datetime | None = None) -> None:
     elif freshness.last_run_failed:
         st.warning(
             f"{text} The last pipeline run ended with status "
-            f"`{freshness.last_status}`: figures may be out of date.",
+            f"{md_code(freshness.last_status)}: figures may be out of date.",
             icon=":material/error:",
         )
     elif freshness.stale:

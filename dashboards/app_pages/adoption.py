@@ -30,7 +30,7 @@ from dashboards.app_pages._ui import (
     url_selectbox,
 )
 from dashboards.filters import Window
-from dashboards.formatting import format_delta, format_value, is_missing
+from dashboards.formatting import format_delta, format_value, is_missing, md
 
 # (Comments, not docstrings: a bare string in a page script is drawn on the page.)
 SHARES = ("golden_path_service_share", "golden_path_ci_share", "platform_deploy_share")
@@ -52,7 +52,7 @@ def _tiles(catalog: pd.DataFrame, series: pd.DataFrame, win: Window) -> None:
         row: dict[str, Any] = rows.iloc[-1].to_dict() if len(rows) else {}
         with column, st.container(border=True, key=f"tile_{metric}"):
             st.metric(
-                text(meta.get("label"), metric),
+                md(text(meta.get("label"), metric)),
                 format_value(row.get("value"), unit),
                 delta=format_delta(row.get("delta"), unit),
                 delta_color="normal",
@@ -70,7 +70,9 @@ def _tiles(catalog: pd.DataFrame, series: pd.DataFrame, win: Window) -> None:
 def _shares(catalog: pd.DataFrame, series: pd.DataFrame, win: Window, label: str) -> None:
     metas = {m: {"metric": m, **catalog.loc[m].to_dict()} for m in SHARES if m in catalog.index}
     if series[series["metric"].isin(list(metas))].empty:
-        st.info(f"No golden-path shares for {label} in {win.describe()}.", icon=":material/info:")
+        st.info(
+            f"No golden-path shares for {md(label)} in {win.describe()}.", icon=":material/info:"
+        )
         return
     st.plotly_chart(
         charts.multi_trend_figure(
@@ -132,7 +134,7 @@ def _funnel(win: Window, first: date, team: str, label: str) -> None:
     unit = unit or "service"
     funnel = platform.adoption_funnel(unit, team, grain=win.grain, first=first, last=win.last)
     if funnel.empty or funnel["in_scope"].sum() == 0:
-        st.info(f"No {unit}s in marts.adoption for {label}.", icon=":material/info:")
+        st.info(f"No {unit}s in marts.adoption for {md(label)}.", icon=":material/info:")
         return
     st.plotly_chart(
         charts.funnel_figure(funnel, unit=unit, scope_label=label, grain=win.grain),
@@ -161,7 +163,9 @@ def _capabilities(win: Window, team: str, label: str) -> None:
     """Self-service against tickets per capability over the window (marts.capability_usage)."""
     totals = platform.capability_totals(win.start, win.end, team)
     if explain_empty(
-        totals, platform.CAPABILITY_USAGE, f"No platform events for {label} in {win.describe()}."
+        totals,
+        platform.CAPABILITY_USAGE,
+        f"No platform events for {md(label)} in {win.describe()}.",
     ):
         return
     st.plotly_chart(
@@ -202,7 +206,7 @@ def _users(catalog: pd.DataFrame, series: pd.DataFrame, win: Window, label: str)
         own = series[series["metric"] == metric]
         with column:
             if own.empty:
-                st.info(f"No values of {metric} for {label}.", icon=":material/info:")
+                st.info(f"No values of {md(metric)} for {md(label)}.", icon=":material/info:")
                 continue
             st.plotly_chart(
                 charts.trend_with_p90_figure(
@@ -245,7 +249,7 @@ def main() -> None:
         since=win.first,
     )
     per = "week" if grain == "week" else "month"
-    st.subheader(f"{label} · {per} of {win.last:%d %b %Y}")
+    st.subheader(f"{md(label)} · {per} of {win.last:%d %b %Y}")
     st.caption(f"The latest complete {per}; changes compare with the {per} before.")
     _tiles(catalog, series, win)
 

@@ -24,6 +24,7 @@ from dashboards.app_pages._ui import (
     unavailable,
 )
 from dashboards.filters import ALL_SERVICES, ORG, Window
+from dashboards.formatting import md
 
 # (Comments, not docstrings: a bare string in a page script is drawn on the page.)
 METRIC = "catalogue_completeness"
@@ -37,7 +38,7 @@ def _trend(
         return
     meta = {"metric": METRIC, **catalog.loc[METRIC].to_dict()}
     if series.empty:
-        st.info(f"No values of catalogue completeness for {label}.", icon=":material/info:")
+        st.info(f"No values of catalogue completeness for {md(label)}.", icon=":material/info:")
     else:
         st.plotly_chart(
             charts.trend_with_p90_figure(series, meta, scope_label=label, grain=win.grain),
@@ -58,7 +59,7 @@ def _services(team: str, service: str, label: str, teams: dict[str, str]) -> Non
     rows = platform.catalogue(team, chosen)
     if rows.empty:
         st.info(
-            f"No catalogued service for {label}."
+            f"No catalogued service for {md(label)}."
             if data.status().has(platform.CATALOGUE)
             else "marts.catalogue_completeness is not published yet: the pipeline has not built "
             "it.",
@@ -130,7 +131,7 @@ def main() -> None:
     service, service_names = view.extra
     series = data.series([METRIC], scope, scope_id, grain=grain, until=win.last, since=win.first)
 
-    st.subheader(f"Completeness over time · {label}")
+    st.subheader(f"Completeness over time · {md(label)}")
     st.caption(
         f"{text(catalog['description'].get(METRIC) if METRIC in catalog.index else None)} "
         f"Over {win.describe()}. The metric is per team and organisation; the service "
@@ -138,7 +139,7 @@ def main() -> None:
     )
     _trend(catalog, series, win, label, teams)
     service_label = label if service == ALL_SERVICES else service_names.get(service, service)
-    st.subheader(f"Per service · {service_label}")
+    st.subheader(f"Per service · {md(service_label)}")
     _services(team, service, service_label, teams)
 
 

@@ -26,6 +26,7 @@ from dashboards.app_pages._ui import (
     url_selectbox,
 )
 from dashboards.filters import ORG, Window
+from dashboards.formatting import md
 
 # (Comments, not docstrings: a bare string in a page script is drawn on the page.)
 TRENDS = ("ci_success_rate", "ci_duration", "ci_queue_time", "ci_rerun_rate")
@@ -51,7 +52,8 @@ def _trends(catalog: pd.DataFrame, series: pd.DataFrame, win: Window, label: str
             with column, st.container(border=True, key=f"ci_{metric}"):
                 if own.empty:
                     st.info(
-                        f"No values of {text(catalog.at[metric, 'label'], metric)} for {label}.",
+                        f"No values of {md(text(catalog.at[metric, 'label'], metric))} "
+                        f"for {md(label)}.",
                         icon=":material/info:",
                     )
                     continue
@@ -96,15 +98,17 @@ def _heatmap(catalog: pd.DataFrame, win: Window, teams: dict[str, str]) -> None:
 def _pipelines(win: Window, team: str, label: str) -> None:
     """Per repository and pipeline, week by week (marts.ci_health), with one pipeline's trend."""
     rows = platform.ci_health(win.start, win.end, team)
-    if explain_empty(rows, platform.CI_HEALTH, f"No CI runs for {label} in {win.describe()}."):
+    if explain_empty(rows, platform.CI_HEALTH, f"No CI runs for {md(label)} in {win.describe()}."):
         return
     st.caption(
         "marts.ci_health is weekly: each row is one pipeline of one repository in one week, "
         "whatever the grain chosen above."
     )
-    pairs = sorted({f"{r} · {p}" for r, p in zip(rows["repo"], rows["pipeline"], strict=True)})
-    chosen = st.selectbox("Pipeline", pairs, key="ci_pipeline")
-    repo, pipeline = chosen.split(" · ", 1)
+    # (repo, pipeline) pairs, not "repo · pipeline" strings: a name may hold " · " itself.
+    pairs = sorted(set(zip(rows["repo"], rows["pipeline"], strict=True)))
+    repo, pipeline = st.selectbox(
+        "Pipeline", pairs, key="ci_pipeline", format_func=lambda pair: " · ".join(pair)
+    )
     own = rows[(rows["repo"] == repo) & (rows["pipeline"] == pipeline)]
     series = pd.concat(
         [
@@ -165,7 +169,7 @@ def _comparison(win: Window, team: str, label: str) -> None:
     rows = platform.ci_comparison(scope, scope_id, win.start, win.end)
     if rows.empty:
         st.info(
-            f"No CI runs to compare for {label} in {win.describe()}."
+            f"No CI runs to compare for {md(label)} in {win.describe()}."
             if data.status().has(platform.CI_COMPARISON)
             else "marts.ci_golden_path_comparison is not published yet.",
             icon=":material/info:",
@@ -211,7 +215,7 @@ def main() -> None:
     metrics = [m for m in (*TRENDS, *P90.values()) if m in catalog.index]
     series = data.series(metrics, scope, scope_id, grain=grain, until=win.last, since=win.first)
 
-    st.subheader(f"CI over time · {label}")
+    st.subheader(f"CI over time · {md(label)}")
     st.caption(f"Complete {'weeks' if grain == 'week' else 'months'} only: {win.describe()}.")
     _trends(catalog, series, win, label)
     st.subheader("Teams over time")

@@ -17,7 +17,7 @@ import streamlit as st
 
 from dashboards import charts, data, facts
 from dashboards.app_pages._ui import empty_state, freshness_banner, table, unavailable
-from dashboards.formatting import is_missing
+from dashboards.formatting import is_missing, md, md_code
 
 TIME = st.column_config.DatetimeColumn
 STATUS_ICONS = {"success": "🟢", "partial": "🟠", "failed": "🔴"}
@@ -44,15 +44,15 @@ def _last_run(freshness: data.Freshness) -> None:
             "of every run, failed or not."
         )
         return
-    ident = f" `{run.run_id}`" if run.run_id else ""
+    ident = f" {md_code(run.run_id)}" if run.run_id else ""
     took = "" if run.seconds is None else f" in {run.seconds:,.1f} s"
     if run.status == "unreadable":
-        st.warning(run.error or "The run record could not be read.", icon=":material/error:")
+        st.warning(md(run.error) or "The run record could not be read.", icon=":material/error:")
     elif run.failed:
         published = freshness.last_refreshed
         st.error(
             f"The last run{ident} (started {_when(run.started_at)}) failed{took}: "
-            f"{run.error or 'no reason recorded'}.\n\n"
+            f"{md(run.error) or 'no reason recorded'}.\n\n"
             "The published copy is older than this run: every figure in the dashboard comes from "
             f"the last successful run, which finished {_when(published)}. Fix the cause and "
             "re-run `paved run`.",
@@ -61,7 +61,7 @@ def _last_run(freshness: data.Freshness) -> None:
     else:
         st.success(
             f"The last run{ident} finished {_when(run.finished_at)} with status "
-            f"`{run.status}`{took}.",
+            f"{md_code(run.status)}{took}.",
             icon=":material/check_circle:",
         )
 
@@ -207,13 +207,13 @@ def _sources() -> None:
     if stale:
         st.warning(
             f"Not synced for more than {data.STALE_AFTER.days} days: "
-            + ", ".join(f"`{s}`" for s in stale)
+            + ", ".join(md_code(s) for s in stale)
             + ". Their figures stop at their last sync: check the pipeline schedule.",
             icon=":material/schedule:",
         )
     failing = latest[latest["status"].str.lower() != "success"]
     if not failing.empty:
-        names = ", ".join(f"`{s}`" for s in failing["source"])
+        names = ", ".join(md_code(s) for s in failing["source"])
         st.warning(
             f"Not every source synced on its latest run: {names}. The error column says what "
             "failed and what to do; their data is as of their last successful sync.",

@@ -26,7 +26,7 @@ from dashboards.app_pages._ui import (
     unavailable,
 )
 from dashboards.filters import ALL_SERVICES, ORG, Window, scope_of, window
-from dashboards.formatting import BAND_COLOURS, band_label, format_value, is_missing
+from dashboards.formatting import BAND_COLOURS, band_label, format_value, is_missing, md
 
 # Page scripts run with Streamlit "magic": a bare string here would be drawn on the page, so
 # constants are explained in comments.
@@ -92,7 +92,7 @@ def _band_caption(
             else f" over {pd.Timestamp(start):%d %b} – {pd.Timestamp(end):%d %b %Y}"
         )
         parts.append(
-            f"Band: :{colour}-badge[{band_label(band.get('band'))}] · "
+            f"Band: :{colour}-badge[{md(band_label(band.get('band')))}] · "
             f"{format_value(band.get('value'), unit)}{over}."
         )
     return " ".join(parts)
@@ -120,8 +120,8 @@ def _metric_chart(
     with st.container(border=True, key=f"delivery_{metric}"):
         if own.empty:
             st.info(
-                f"No {'weekly' if grain == 'week' else 'monthly'} values of {label} for "
-                f"{scope_label} in this period."
+                f"No {'weekly' if grain == 'week' else 'monthly'} values of {md(label)} for "
+                f"{md(scope_label)} in this period."
             )
         else:
             st.plotly_chart(
@@ -279,7 +279,8 @@ def _drill_down(win: Window, team: str, service: str, scope_label: str) -> None:
     """
     st.subheader("Drill down")
     st.caption(
-        f"The deployments, changes and incidents of {scope_label} in {win.describe()}, newest "
+        f"The deployments, changes and incidents of {md(scope_label)} in {win.describe()}, "
+        "newest "
         "first: the rows the figures above are made of, each with the rule that classified it."
     )
     bounds = (win.start, win.end, team, service)
@@ -335,7 +336,7 @@ def main() -> None:
     thresholds = data.band_thresholds(metrics, year)
     bands = data.bands(metrics, scope, scope_id)
 
-    st.subheader(f"DORA metrics · {scope_label}")
+    st.subheader(f"DORA metrics · {md(scope_label)}")
     st.caption(f"Complete {'weeks' if grain == 'week' else 'months'} only: {win.describe()}.")
     for start in range(0, len(metrics), CHARTS_PER_ROW):
         row = metrics[start : start + CHARTS_PER_ROW]

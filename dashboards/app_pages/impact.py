@@ -27,7 +27,7 @@ from dashboards.app_pages._ui import (
     unavailable,
 )
 from dashboards.filters import ORG
-from dashboards.formatting import DASH, format_value, is_missing
+from dashboards.formatting import DASH, format_value, is_missing, md
 
 # (Comments, not docstrings: a bare string in a page script is drawn on the page.)
 COMPARISONS = {
@@ -62,7 +62,8 @@ def _impact(catalog: pd.DataFrame) -> None:
         st.caption(
             "Not enough data for: "
             + "; ".join(
-                f"{labels.get(m, m)} ({COMPARISONS.get(c, c)}): {text(r, 'no reason recorded')}"
+                f"{md(labels.get(m, m))} ({md(COMPARISONS.get(c, c))}): "
+                f"{md(text(r, 'no reason recorded'))}"
                 for m, c, r in zip(
                     lacking["metric"], lacking["comparison"], lacking["reason"], strict=True
                 )
@@ -149,19 +150,20 @@ def _roadmap() -> None:
         unit = None if is_missing(row["unit"]) else str(row["unit"])
         with st.container(border=True, key=f"initiative_{row['initiative_id']}"):
             st.markdown(
-                f"**{row['title']}** {ROADMAP_BADGES.get(str(row['status']), row['status'])}"
+                f"**{md(row['title'])}** "
+                + ROADMAP_BADGES.get(str(row["status"]), md(row["status"]))
             )
             due = (
                 DASH if is_missing(row["due_date"]) else f"{pd.Timestamp(row['due_date']):%d %b %Y}"
             )
             st.markdown(
-                f"{text(row['metric_label'], row['target_metric'])} ({row['scope']}): "
+                f"{md(text(row['metric_label'], row['target_metric']))} ({md(row['scope'])}): "
                 f"baseline {format_value(row['baseline_value'], unit)} → "
                 f"current {format_value(row['current_value'], unit)} → "
                 f"target {format_value(row['target_value'], unit)} · due {due} · "
-                f"trend {text(row['trend'], 'unknown')}"
+                f"trend {md(text(row['trend'], 'unknown'))}"
             )
-            st.caption(f"Why: {text(row['why'], 'no reason recorded')}")
+            st.caption(f"Why: {md(text(row['why'], 'no reason recorded'))}")
     units = dict(zip(rows["initiative_id"], rows["unit"], strict=True))
     shown = rows.copy()
     for column in ("baseline_value", "current_value", "previous_value", "target_value"):
@@ -293,9 +295,9 @@ def main() -> None:
     st.subheader("Roadmap")
     _roadmap()
     label = "every team" if team == ORG else teams.get(team, team)
-    st.subheader(f"Opportunities · {label}")
+    st.subheader(f"Opportunities · {md(label)}")
     _opportunities(team, teams)
-    st.subheader(f"Friction signals · {label}")
+    st.subheader(f"Friction signals · {md(label)}")
     _friction(team, teams)
 
 

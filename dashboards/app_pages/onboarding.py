@@ -25,7 +25,7 @@ from dashboards.app_pages._ui import (
     url_selectbox,
 )
 from dashboards.filters import Window
-from dashboards.formatting import DASH, format_value, is_missing
+from dashboards.formatting import DASH, format_value, is_missing, md
 
 # (Comments, not docstrings: a bare string in a page script is drawn on the page.)
 MILESTONES = (
@@ -134,7 +134,7 @@ def _adopters(catalog: pd.DataFrame) -> None:
     metric = str(rows["metric"].iloc[0])
     label = text(catalog.at[metric, "label"], metric) if metric in catalog.index else metric
     st.caption(
-        f"{label}: new hires of teams deploying through the platform against those of teams "
+        f"{md(label)}: new hires of teams deploying through the platform against those of teams "
         "that never did. Groups, never people: each side's size is a count of engineers."
     )
     for column, (_, row) in zip(st.columns(len(rows)), rows.iterrows(), strict=True):
@@ -143,13 +143,13 @@ def _adopters(catalog: pd.DataFrame) -> None:
         key = f"impact_{row['comparison']}"
         with column, st.container(border=True, key=key):
             if row["status"] != "ok" or is_missing(row["estimate"]):
-                st.metric(name, "not enough data")
-                st.caption(f"Not enough data: {text(row['reason'], 'no reason recorded')}.")
+                st.metric(md(name), "not enough data")
+                st.caption(f"Not enough data: {md(text(row['reason'], 'no reason recorded'))}.")
                 continue
             st.metric(
-                name,
+                md(name),
                 f"{format_value(row['estimate'], unit)}",
-                help=text(row["method_notes"]) or None,
+                help=md(text(row["method_notes"])) or None,
             )
             st.caption(
                 f"{int(float(row['confidence']) * 100)}% interval "
@@ -158,7 +158,7 @@ def _adopters(catalog: pd.DataFrame) -> None:
                 f"({int(row['n_treated']):,} engineers, {int(row['teams_treated']):,} teams), "
                 f"non-adopters {format_value(row['control_value'], unit)} "
                 f"({int(row['n_control']):,} engineers, {int(row['teams_control']):,} teams). "
-                f"{text(row['reason'])}"
+                f"{md(text(row['reason']))}"
             )
 
 
@@ -209,10 +209,10 @@ def main() -> None:
         f"“{suppressed_text(min_group)}”, never 0."
     )
 
-    st.subheader(f"Cohorts by start month · {label}")
+    st.subheader(f"Cohorts by start month · {md(label)}")
     own = in_window[in_window["metric"] == metric]
     if own.empty:
-        st.info(f"No cohort of {label} in {win.describe()}.", icon=":material/info:")
+        st.info(f"No cohort of {md(label)} in {win.describe()}.", icon=":material/info:")
     else:
         meta = {"metric": metric, **catalog.loc[metric].to_dict()}
         st.plotly_chart(

@@ -26,7 +26,14 @@ from dashboards.app_pages._ui import (
     url_selectbox,
 )
 from dashboards.filters import ALL_SERVICES, ORG, PERIODS, scope_of
-from dashboards.formatting import BAND_COLOURS, band_label, format_delta, format_value, is_missing
+from dashboards.formatting import (
+    BAND_COLOURS,
+    band_label,
+    format_delta,
+    format_value,
+    is_missing,
+    md,
+)
 
 TILES_PER_ROW = 3
 HEADLINE_ADOPTION = (
@@ -96,7 +103,7 @@ def _tile(
     direction = meta.get("direction")
     with st.container(border=True, key=f"tile_{metric}"):
         st.metric(
-            label=_text(meta.get("label"), metric),
+            label=md(_text(meta.get("label"), metric)),
             value=format_value(value, unit),
             delta=format_delta(delta, unit),
             delta_color="off"
@@ -116,7 +123,7 @@ def _tile(
             year = band.get("report_year")
             source = "" if is_missing(year) else f" (DORA {int(year)})"
             st.caption(
-                f"Band: :{colour}-badge[{band_label(band.get('band'))}] · "
+                f"Band: :{colour}-badge[{md(band_label(band.get('band')))}] · "
                 f"{format_value(band.get('value'), unit)} over {_window(band)}{source}"
             )
         if not latest:
@@ -133,7 +140,7 @@ def _headline(
     value = row.get("value")
     with st.container(border=True, key=f"headline_{metric}"):
         st.metric(
-            _text(meta.get("label"), metric),
+            md(_text(meta.get("label"), metric)),
             format_value(value, unit),
             delta=format_delta(row.get("delta"), unit),
             delta_color="inverse" if meta.get("direction") == "lower_is_better" else "normal",
@@ -161,7 +168,7 @@ def _platform_headlines(
     st.subheader("Platform")
     st.caption(
         f"Adoption in the week of {week:%d %b %Y} and onboarding of the latest complete start "
-        f"month, for {label if service == ALL_SERVICES else 'the team of the service'} "
+        f"month, for {md(label) if service == ALL_SERVICES else 'the team of the service'} "
         "(platform metrics are per team and organisation). See the Adoption, Onboarding and "
         "Impact & roadmap pages."
     )
@@ -230,7 +237,7 @@ def main() -> None:
     series = data.weekly_series(metrics, scope, scope_id, until=week, since=_since(week, period))
     bands = data.bands(metrics, scope, scope_id)
 
-    st.subheader(f"Week of {week:%d %b %Y} · {team_label}")
+    st.subheader(f"Week of {week:%d %b %Y} · {md(team_label)}")
     st.caption("The latest complete week; changes compare with the week before.")
     for start in range(0, len(metrics), TILES_PER_ROW):
         row = metrics[start : start + TILES_PER_ROW]
@@ -250,7 +257,7 @@ def main() -> None:
     st.subheader("Weekly trend")
     if trend.empty:
         label = _text(catalog.at[trend_metric, "label"], trend_metric)
-        st.info(f"No weekly values of {label} for {team_label}.")
+        st.info(f"No weekly values of {md(label)} for {md(team_label)}.")
     else:
         meta = {"metric": trend_metric, **catalog.loc[trend_metric].to_dict()}
         st.plotly_chart(

@@ -4,7 +4,8 @@ Why it looks like this: the same figure feeds the interactive page and the stati
 reader of the e-mail sees what the page shows. Div ids are fixed and the figures carry no
 timestamps, so the HTML is reproducible. PNGs go through kaleido 1.x, which drives a Chromium:
 Debian's `/usr/bin/chromium` here (kaleido searches PATH; BROWSER_PATH overrides). All images
-are written in one kaleido call because each call starts a browser (~2-5 s).
+are written in one kaleido call because each call starts a browser (~2-5 s). Titles, labels and
+categories go through `plot_text`: Plotly renders HTML tags in them, a metric label must not.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.subplots import make_subplots
 
+from dashboards.formatting import plot_text
 from pipelines.report.content import ChartSpec
 
 log = logging.getLogger(__name__)
@@ -42,7 +44,7 @@ def figure(spec: ChartSpec) -> go.Figure:
     fig = make_subplots(
         rows=rows,
         cols=cols,
-        subplot_titles=[s.label for s in spec.series],
+        subplot_titles=[plot_text(s.label) for s in spec.series],
         vertical_spacing=min(0.3, 0.6 / rows),
         horizontal_spacing=0.08,
     )
@@ -52,13 +54,13 @@ def figure(spec: ChartSpec) -> go.Figure:
         colors = [HIGHLIGHT if j == last else LINE for j in range(len(spec.weeks))]
         fig.add_trace(
             go.Scatter(
-                x=list(spec.weeks),
+                x=[plot_text(w) for w in spec.weeks],
                 y=list(series.values),
                 mode="lines+markers",
                 line={"color": LINE, "width": 2},
                 marker={"color": colors, "size": 7},
                 connectgaps=False,
-                name=series.label,
+                name=plot_text(series.label),
                 hovertemplate="%{x}: %{y}<extra></extra>",
             ),
             row=row,
@@ -73,7 +75,7 @@ def figure(spec: ChartSpec) -> go.Figure:
         fig.update_xaxes(row=row, col=col, type="category", tickangle=-45, tickfont={"size": 9})
     fig.update_layout(
         template="plotly_white",
-        title={"text": spec.title, "x": 0.01},
+        title={"text": plot_text(spec.title), "x": 0.01},
         showlegend=False,
         width=CHART_WIDTH,
         height=ROW_HEIGHT * rows + 90,

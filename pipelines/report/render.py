@@ -23,6 +23,7 @@ from pathlib import Path
 import jinja2
 from plotly.offline import get_plotlyjs
 
+from dashboards.formatting import md
 from pipelines.paths import Home
 from pipelines.report import charts
 from pipelines.report.content import ANOMALY_WEEKS, build_content
@@ -92,15 +93,21 @@ class ReportResult:
 
 
 def _environment() -> jinja2.Environment:
+    """Templates render data as text: HTML templates autoescape every value (a team named
+    `<img src=...>` prints as those characters), and the Markdown template passes every data
+    string through the `md` filter, which backslash-escapes Markdown and HTML (no image, link,
+    emphasis or table cell break can come from a name)."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
-        autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default=False),
+        autoescape=jinja2.select_autoescape(
+            enabled_extensions=("html", "html.j2"), default_for_string=True, default=False
+        ),
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
     )
-    env.filters["md"] = lambda text: str(text).replace("|", "\\|").replace("\n", " ")
+    env.filters["md"] = md
     return env
 
 

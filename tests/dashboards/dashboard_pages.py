@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from typing import Any
 
 import numpy as np
@@ -61,6 +62,12 @@ def texts(at: AppTest) -> list[str]:
     for kind in ("info", "warning", "error", "success", "caption", "markdown"):
         out += [element.value for element in getattr(at, kind)]
     return out
+
+
+def plain(markdown: str) -> str:
+    """What Markdown source reads as on screen once its backslash escapes are rendered: pages
+    escape every string from data (`formatting.md`), so "Golden-path" is sent as "Golden\\-path"."""
+    return re.sub(r"\\(.)", r"\1", markdown)
 
 
 def values(data: Any) -> list[Any]:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import duckdb
 import pytest
 from dashboard_fixtures import APP, CATALOG_ROWS, LATEST, NO_ROW, VALUES, WEEKS, Warehouse
+from dashboard_pages import plain
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Metric
 
@@ -27,7 +28,7 @@ def run_app(query_params: dict[str, str] | None = None) -> AppTest:
 
 
 def tiles(at: AppTest) -> dict[str, Metric]:
-    return {metric.label: metric for metric in at.metric}
+    return {plain(metric.label): metric for metric in at.metric}
 
 
 def stored_value(home: Home, metric: str, scope_id: str = "org") -> float | None:
