@@ -147,6 +147,8 @@ def test_no_token_in_any_file_of_the_home(leaky_run):
     dagster = [p for p in files if p.relative_to(leaky_run.home).parts[0] == "dagster"]
     # the failures were written to the run storage (masked): the search looks where they are
     assert any(p.suffix == ".db" and b"HTTP 401" in p.read_bytes() for p in dagster), names
+    # ...and to the step's captured stderr (the connectors' log lines, masked)
+    assert any("compute_logs" in p.parts and b"HTTP 401" in p.read_bytes() for p in dagster)
     assert {p: _leaks(p.read_bytes()) for p in files if _leaks(p.read_bytes())} == {}
 
 
@@ -167,6 +169,38 @@ def test_no_token_in_any_text_column_of_the_warehouses(leaky_run, database):
     finally:
         con.close()
     assert tables and _leaks("\n".join(text).encode()) == []
+
+
+def test_a_source_that_crashes_with_the_token_fails_the_run_without_it(
+    tmp_path, monkeypatch, capsys
+):
+    """A bug (not a ConnectorError) fails the step: its message is masked and its cause is not
+    attached, so neither the run storage, last_run.json nor stderr hold the token."""
+    token = "CrashLeakValue5150xy"
+
+    def crash(*_args, **_kwargs):
+        raise RuntimeError(f"unexpected reply echoing {token}")
+
+    monkeypatch.setattr("pipelines.defs.sources.sync_source", crash)
+    monkeypatch.setenv("LEAK_CRASH_TOKEN", token)
+    monkeypatch.delenv("PAVED_CONFIG", raising=False)
+    config = tmp_path / "paved.toml"
+    config.write_text(
+        '[sources.gh]\ntype = "github"\nbase_url = "http://127.0.0.1:9"\n'
+        'token_env = "LEAK_CRASH_TOKEN"\nrepos = ["acme/shop"]\n',
+        encoding="utf-8",
+    )
+    home = tmp_path / "home"
+    try:
+        code = cli.main(["run", "--home", str(home), "--config", str(config)])
+    finally:
+        redact.clear()
+    out, err = capsys.readouterr()
+    files = [p for p in home.rglob("*") if p.is_file()]
+    assert any(p.name == "last_run.json" for p in files)
+    assert [p for p in files if token.encode() in p.read_bytes()] == []
+    assert code == cli.EXIT_FAILURE and token not in out + err
+    assert "crashed: RuntimeError: unexpected reply echoing ***" in err
 
 
 # --- each choke point on its own -----------------------------------------------------------------
