@@ -127,6 +127,9 @@ class Usage:
     startup_s: float = 0.0
     elapsed_s: float = 0.0
     address_space_limit: int = 0
+    killed_at_deadline: bool = False
+    """The child did not answer by its deadline (its own timer could not interrupt the query)
+    and was killed by the parent."""
 
 
 @dataclass(frozen=True)
@@ -608,6 +611,7 @@ class _Child:
             startup_s=startup,
             elapsed_s=self.ended - (self.ready_at or self.started),
             address_space_limit=int((self.ready or {}).get("address_space_limit") or 0),
+            killed_at_deadline=self.killed_at_deadline,
         )
 
     def failure(self, limits: SqlLimits) -> str:

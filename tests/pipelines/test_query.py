@@ -130,6 +130,15 @@ def test_a_long_query_is_stopped_at_the_time_limit_with_one_sentence(published):
     assert refused.value.usage.elapsed_s < 1 + 2
 
 
+def test_a_query_its_timer_cannot_interrupt_is_killed_at_the_deadline(published):
+    """One list function call on 20 million values runs on without checking the interrupt."""
+    with pytest.raises(QueryRefused) as refused:
+        run_query(published, "select len(list_distinct(range(20000000)))", timeout_s=1)
+    assert str(refused.value) == "the query ran longer than 1 s and was stopped: narrow it down"
+    usage = refused.value.usage
+    assert usage.killed_at_deadline and usage.elapsed_s < 1 + 2
+
+
 def test_a_missing_published_copy_says_how_to_make_one(tmp_path):
     with pytest.raises(QueryRefused, match="paved demo") as refused:
         run_query(tmp_path / "home" / "published" / "none.duckdb", "select 1")

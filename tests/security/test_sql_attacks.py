@@ -250,6 +250,7 @@ RESOURCE_ATTACKS = [
     (MEMORY, "select list(range) from range(100000000)"),
     (MEMORY, "select array_agg(repeat('x', 10000)) from range(1000000)"),
     (ANY, "select repeat('x', 1000000) from range(100000)"),
+    (ANY, "select len(list_distinct(range(20000000)))"),
 ]
 
 
