@@ -618,26 +618,30 @@ class _Child:
         """Why the child gave no answer, as one sentence."""
         if self.too_large:
             return (
-                f"the result is larger than {MAX_RESULT_BYTES // 2**20} MB: "
+                f"the result is larger than {MAX_RESULT_BYTES / 2**20:g} MB: "
                 "select fewer rows or columns"
             )
-        signalled = os.WIFSIGNALED(self.status)
-        number = os.WTERMSIG(self.status) if signalled else None
-        if self.killed_at_deadline or number == signal.SIGXCPU:
-            return time_sentence(limits.timeout_s)
-        stderr = self.stderr.decode("utf-8", "replace")
-        if is_memory_failure(stderr) or number in (
-            signal.SIGABRT,
-            signal.SIGSEGV,
-            signal.SIGBUS,
-            signal.SIGKILL,
-        ):
-            return memory_sentence(limits.memory_limit_gb)
         if self.start_timed_out:
             return f"the query process did not start within {START_ALLOWANCE_S:g} s: try again"
-        lines = [line for line in stderr.strip().splitlines() if line.strip()]
-        detail = lines[-1] if lines else f"exit status {os.waitstatus_to_exitcode(self.status)}"
-        return f"the query process stopped unexpectedly ({detail}): try again"
+        return why_stopped(
+            self.status, self.stderr.decode("utf-8", "replace"), self.killed_at_deadline, limits
+        )
+
+
+def why_stopped(status: int, stderr: str, killed_at_deadline: bool, limits: SqlLimits) -> str:
+    """One sentence for a child that ended without answering, from its wait status and stderr:
+    killed at the deadline or over its CPU limit is the time sentence; an allocation failure
+    (MemoryError, std::bad_alloc, DuckDB's out of memory) or a crash under RLIMIT_AS (abort,
+    segmentation fault, bus error, killed by the kernel) is the memory sentence."""
+    number = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
+    if killed_at_deadline or number == signal.SIGXCPU:
+        return time_sentence(limits.timeout_s)
+    crashes = (signal.SIGABRT, signal.SIGSEGV, signal.SIGBUS, signal.SIGKILL)
+    if is_memory_failure(stderr) or number in crashes:
+        return memory_sentence(limits.memory_limit_gb)
+    lines = [line for line in stderr.strip().splitlines() if line.strip()]
+    detail = lines[-1] if lines else f"exit status {os.waitstatus_to_exitcode(status)}"
+    return f"the query process stopped unexpectedly ({detail}): try again"
 
 
 def _kill(proc: subprocess.Popen[bytes]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,15 @@ import duckdb
 import pytest
 
 from pipelines import cli, query
-from pipelines.query import QueryRefused, SqlLimits, run_queries, run_query, scrub, sql_limits
+from pipelines.query import (
+    QueryRefused,
+    SqlLimits,
+    run_queries,
+    run_query,
+    scrub,
+    sql_limits,
+    why_stopped,
+)
 
 GB = 2**30
 MARGIN = 512 * 2**20  # the child before the query: Python, DuckDB and pyarrow loaded
@@ -137,6 +146,44 @@ def test_a_query_its_timer_cannot_interrupt_is_killed_at_the_deadline(published)
     assert str(refused.value) == "the query ran longer than 1 s and was stopped: narrow it down"
     usage = refused.value.usage
     assert usage.killed_at_deadline and usage.elapsed_s < 1 + 2
+
+
+def _signalled(number: int) -> int:
+    return number  # a wait status for "killed by signal `number`" is the number itself
+
+
+@pytest.mark.parametrize(
+    ("status", "stderr", "killed", "says"),
+    [
+        (_signalled(signal.SIGKILL), "", True, "ran longer than 3 s"),
+        (_signalled(signal.SIGXCPU), "", False, "ran longer than 3 s"),
+        (
+            _signalled(signal.SIGABRT),
+            "terminate called after throwing an instance of 'std::bad_alloc'",
+            False,
+            "needed more than 0.5 GB",
+        ),
+        (
+            1 << 8,
+            "Traceback (most recent call last):\nMemoryError",
+            False,
+            "needed more than 0.5 GB",
+        ),
+        (1 << 8, "Out of Memory Error: could not allocate block", False, "needed more than 0.5 GB"),
+        (_signalled(signal.SIGSEGV), "", False, "needed more than 0.5 GB"),
+        (_signalled(signal.SIGKILL), "", False, "needed more than 0.5 GB"),  # the OOM killer
+        (1 << 8, "ImportError: no module\n", False, "stopped unexpectedly (ImportError"),
+    ],
+)
+def test_a_child_that_ends_without_answering_gets_one_sentence(status, stderr, killed, says):
+    sentence = why_stopped(status, stderr, killed, SqlLimits(0.5, 3, 10))
+    assert says in sentence and "\n" not in sentence
+
+
+def test_a_result_too_large_to_hand_back_is_refused(published, monkeypatch):
+    monkeypatch.setattr(query, "MAX_RESULT_BYTES", 2**20)
+    with pytest.raises(QueryRefused, match="the result is larger than 1 MB"):
+        run_query(published, "select repeat('x', 1000) from range(10000)")
 
 
 def test_a_missing_published_copy_says_how_to_make_one(tmp_path):
