@@ -82,10 +82,17 @@ REVEALING = frozenset(
         "query_table",
         "json_execute_serialized_sql",
         "json_deserialize_sql",
+        # built-in views and macros over the functions above
+        "pg_settings",
+        "pg_database",
+        "pg_prepared_statements",
+        "duckdb_profiling_settings",
     }
 )
-"""Functions refused by name: they show the server's settings, paths or environment, change
-state, or run SQL given as a string (which would slip past these checks)."""
+"""Functions (and the built-in views and macros over them) refused by name: they show the
+server's settings, paths or environment, change state, or run SQL given as a string (which would
+slip past these checks). `SELECT view_name FROM duckdb_views() WHERE internal` and the macros of
+`duckdb_functions()` were searched for any that read these."""
 PRAGMA_REFUSED = (
     "only PRAGMA table_info, show, show_tables, database_size and version are allowed: "
     "settings cannot be changed and the server's paths stay hidden"

@@ -202,6 +202,10 @@ DISGUISES = [
     (R, "select * from pragma_database_list"),
     (R, "from duckdb_databases"),
     (R, "select * from DuckDB_Settings"),
+    (R, "select * from pg_settings"),
+    (R, "select * from pg_catalog.pg_settings where name like '%directory%'"),
+    (R, "select * from pg_catalog.pg_database"),
+    (R, "select * from duckdb_profiling_settings()"),
 ]
 READS = [
     (OK, "select count(*) from marts.deployments"),
