@@ -71,7 +71,7 @@ def test_reading_a_file_is_refused_too(published_home: Home) -> None:
     assert len(at.error) == 1 and "not allowed" in at.error[0].value
 
 
-def test_the_query_runs_in_a_limited_child_process_without_secrets(
+def test_the_query_runs_in_a_separate_process_without_secrets(
     published_home: Home, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("GITHUB_TOKEN", "ghp_secret")
