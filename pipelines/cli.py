@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pipelines.config import Config, ConfigError, load_config
+from pipelines.csv_safe import csv_safe
 from pipelines.inbox import InboxError
 from pipelines.paths import DATA, DEMO, Home, demo_home, home, reader_home
 
@@ -592,8 +593,8 @@ def _format(columns: list[str], rows: list[tuple], fmt: str) -> str:
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(columns)
-        writer.writerows(["" if v is None else v for v in row] for row in rows)
+        writer.writerow([csv_safe(c) for c in columns])  # no cell a spreadsheet runs as a formula
+        writer.writerows(["" if v is None else csv_safe(v) for v in row] for row in rows)
         return buffer.getvalue()
     if fmt == "json":
         records = [dict(zip(columns, row, strict=True)) for row in rows]

@@ -16,6 +16,7 @@ import streamlit as st
 
 from dashboards import charts, data, sql_client
 from dashboards.app_pages._ui import empty_state, table, unavailable
+from dashboards.formatting import md
 from pipelines.config import ConfigError
 from pipelines.sql_examples import EXAMPLE_BY_KEY, EXAMPLES
 
@@ -53,7 +54,7 @@ def _saved_queries() -> dict[str, str]:
     try:
         return {q.name: q.sql for q in sql_client.load_saved()}
     except sql_client.SavedQueriesUnreadable as error:
-        st.warning(f"Saved queries are unavailable: {error}", icon=":material/error:")
+        st.warning(f"Saved queries are unavailable: {md(str(error))}", icon=":material/error:")
         return {}
 
 
@@ -97,10 +98,10 @@ def _save(sql: str) -> None:
         try:
             saved = sql_client.save_query(name, sql)
         except (ValueError, OSError) as error:
-            st.error(str(error), icon=":material/error:")
+            st.error(md(str(error)), icon=":material/error:")
         else:
             st.success(
-                f"Saved “{saved.name}” in {sql_client.saved_queries_path()}.",
+                f"Saved “{md(saved.name)}” in {md(str(sql_client.saved_queries_path()))}.",
                 icon=":material/bookmark_added:",
             )
 
@@ -175,7 +176,7 @@ def _result(ran: Ran) -> None:
     """The answer of the last run: the refusal sentence, or the rows, their count and time."""
     answer = ran.answer
     if not answer.ok:
-        st.error(answer.refused, icon=":material/block:")
+        st.error(md(answer.refused), icon=":material/block:")  # may quote the query or data
         return
     rows = f"{answer.row_count:,} row{'s' if answer.row_count != 1 else ''}"
     st.markdown(
@@ -209,7 +210,7 @@ def main() -> None:
     try:
         limits = sql_client.limits()
     except ConfigError as error:
-        st.error(f"The [sql] limits cannot be read: {error}", icon=":material/error:")
+        st.error(f"The [sql] limits cannot be read: {md(str(error))}", icon=":material/error:")
         return
     st.caption(
         "Read-only SQL (DuckDB dialect) on the published warehouse: core, marts, metrics and "

@@ -67,7 +67,7 @@ def test_dashboard_modules_never_import_dagster() -> None:
         "import sys\n"
         "import dashboards.data, dashboards.charts, dashboards.serve, dashboards.navigation\n"
         "import dashboards.app_pages._ui, dashboards.facts, dashboards.filters\n"
-        "import dashboards.sql_client, dashboards.sql_worker, pipelines.sql_examples\n"
+        "import dashboards.sql_client, pipelines.query_child, pipelines.sql_examples\n"
         "import dashboards.screenshots\n"
         "assert 'dagster' not in sys.modules, 'dagster was imported'\n"
     )

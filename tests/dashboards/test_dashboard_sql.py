@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 import pytest
 from dashboard_fixtures import DEPLOYMENT_ROWS
-from dashboard_pages import EMPTY_TEXT, charts, downloads, run_page, tables, values
+from dashboard_pages import EMPTY_TEXT, charts, downloads, plain, run_page, tables, values
 from streamlit.testing.v1 import AppTest
 
 from dashboards import sql_client
@@ -62,7 +62,7 @@ def test_refuses_drop_table_with_the_sandboxs_reason(published_home: Home) -> No
     with pytest.raises(QueryRefused) as refused:
         run_query(published_home.published, statement)
     at = run_sql(run_page("sql"), statement)
-    assert [error.value for error in at.error] == [str(refused.value)]
+    assert [plain(error.value) for error in at.error] == [str(refused.value)]
     assert "sql_result" not in downloads(at)
 
 
@@ -118,7 +118,7 @@ def test_a_memory_bomb_is_answered_with_the_memory_sentence(published_home: Home
         "[sql]\nmemory_limit_gb = 0.5\n", encoding="utf-8"
     )
     at = run_sql(run_page("sql"), "select len(range(100000000))")
-    assert [error.value for error in at.error] == [
+    assert [plain(error.value) for error in at.error] == [
         "the query needed more than 0.5 GB of memory and was stopped: aggregate or filter"
     ]
 
@@ -159,7 +159,7 @@ def test_saving_without_a_name_says_what_to_do(published_home: Home) -> None:
     at = run_page("sql")
     at.text_area(key="sql_text").input("SELECT 1").run()
     at.button(key="sql_save").click().run()
-    assert [error.value for error in at.error] == ["give the query a name to save it"]
+    assert [plain(error.value) for error in at.error] == ["give the query a name to save it"]
     assert not sql_client.saved_queries_path().exists()
 
 

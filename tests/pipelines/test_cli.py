@@ -131,3 +131,10 @@ def test_demo_runs_end_to_end_without_serving(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "Deployment frequency" in out and "weekly report" in out
     assert (home / "published" / "paved.duckdb").is_file()
+
+
+def test_sql_csv_output_never_hands_a_spreadsheet_a_formula() -> None:
+    from pipelines.cli import _format
+
+    text = _format(["=name", "n"], [("=HYPERLINK(\"http://x\")", -2), ("@SUM(A1)", 3)], "csv")
+    assert text.splitlines() == ["'=name,n", '"\'=HYPERLINK(""http://x"")",-2', "'@SUM(A1),3"]
