@@ -139,13 +139,16 @@ def test_a_long_query_is_stopped_at_the_time_limit_with_one_sentence(published):
     assert refused.value.usage.elapsed_s < 1 + 2
 
 
-def test_a_query_its_timer_cannot_interrupt_is_killed_at_the_deadline(published):
-    """One list function call on 20 million values runs on without checking the interrupt."""
+def test_a_query_its_timer_cannot_interrupt_is_stopped_by_the_deadline_or_the_cpu_limit(
+    published,
+):
+    """One list function call on 20 million values runs on without checking the interrupt. The
+    parent's wall-clock kill and the child's RLIMIT_CPU race (both at about timeout + 1 s): on a
+    quiet machine the CPU limit wins, on a busy one the kill; either way it stops in time."""
     with pytest.raises(QueryRefused) as refused:
         run_query(published, "select len(list_distinct(range(20000000)))", timeout_s=1)
     assert str(refused.value) == "the query ran longer than 1 s and was stopped: narrow it down"
-    usage = refused.value.usage
-    assert usage.killed_at_deadline and usage.elapsed_s < 1 + 2
+    assert refused.value.usage.elapsed_s < 1 + 2
 
 
 def _signalled(number: int) -> int:

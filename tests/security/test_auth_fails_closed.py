@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 import streamlit
+import streamlit.runtime.secrets
 from streamlit.runtime.secrets import Secrets
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.util import patch_config_options
@@ -102,6 +103,15 @@ class Places:
     home_secrets: Path
     project_secrets: Path
     paved_home: Path
+
+
+@pytest.fixture(autouse=True)
+def no_secrets_outlive_a_test() -> Iterator[None]:
+    """Streamlit parses its secrets once per process and keeps them: the [auth] a test wrote in
+    its own secrets file would otherwise ask every later test in this process to sign in."""
+    yield
+    streamlit.runtime.secrets.secrets_singleton._reset()
+    streamlit.secrets._reset()
 
 
 @pytest.fixture
